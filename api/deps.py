@@ -1,0 +1,74 @@
+"""Request dependencies shared by every router: the store, the config, and access control.
+
+The application (newsroom.app.create_app) puts `settings`, `config` and `engine` on app.state; routers
+only read them from here, so the rooms never import the application.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Iterator
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import Connection, Engine
+
+from core.config import WatchConfig
+from core.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_config(request: Request) -> WatchConfig:
+    return request.app.state.config
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_conn(engine: Engine = Depends(get_engine)) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    # Kiosk players and signage CMSs cannot set headers: a read token may come as ?token=.
+    return request.query_params.get("token", "")
+
+
+def _matches(given: str, expected: str) -> bool:
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def require_token(request: Request, settings: Settings = Depends(get_settings)) -> str:
+    """Writes: always need NEWSROOM_API_TOKEN. Returns the actor name for the audit log."""
+    if not settings.api_token:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Schrijven is uitgeschakeld: NEWSROOM_API_TOKEN is niet ingesteld.")
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not _matches(token.strip(), settings.api_token):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Geldig token vereist (Authorization: Bearer …).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return "api"
+
+
+def read_access(request: Request, settings: Settings = Depends(get_settings)) -> str:
+    """Reads: open on the local network unless NEWSROOM_READS_NEED_TOKEN; then API or read token."""
+    if not settings.reads_need_token:
+        return "anonymous"
+    token = _bearer(request)
+    if _matches(token, settings.api_token):
+        return "api"
+    if _matches(token, settings.read_token):
+        return "reader"
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "Token vereist om te lezen.", headers={"WWW-Authenticate": "Bearer"}
+    )

@@ -1,0 +1,228 @@
+"""The data model as SQLAlchemy Core tables. Migrations in core/migrations create exactly this.
+
+Times are stored as naive UTC (UTCDateTime) so SQLite and PostgreSQL compare them the same way.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQLite text from a func/aggregate
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("local", Boolean, nullable=False, default=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("every_seconds", Integer, nullable=False, default=900),
+    Column("options", JSON, nullable=False, default=dict),
+    # Incremental crawl state owned by the spider: ETag/Last-Modified per URL, cursors, since-ids.
+    Column("state", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+crawl_runs = Table(
+    "crawl_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("finished_at", UTCDateTime),
+    # running | ok | failed  (a run with some item errors but stored posts is ok with errors > 0)
+    Column("status", String(10), nullable=False, default="running"),
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("not_modified", Integer, nullable=False, default=0),
+    Column("requests", Integer, nullable=False, default=0),
+    Column("duration_s", Float),
+    Column("error", Text),
+    Column("pid", Integer),
+    Index("ix_crawl_runs_source_started", "source_id", "started_at"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("first_post_id", Integer),
+    Column("title", Text),
+    Column("posts", Integer, nullable=False, default=1),
+    Column("first_seen", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_seen", UTCDateTime, nullable=False, default=utcnow),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(10), nullable=False),
+    # The platform's own id (guid, status id, fullname); unique per source.
+    Column("external_id", String(512), nullable=False),
+    Column("url", Text),
+    Column("canonical_url", String(1024)),
+    Column("content_hash", String(64), nullable=False),
+    Column("title", Text),
+    Column("text", Text, nullable=False, default=""),
+    Column("author", String(300)),
+    Column("author_id", String(300)),  # the platform handle, pseudonymised for private individuals
+    Column("author_public", Boolean, nullable=False, default=False),
+    Column("author_reach", Integer),  # followers / subscribers where the platform gives it
+    Column("likes", Integer),
+    Column("reposts", Integer),
+    Column("replies", Integer),
+    Column("image_url", Text),
+    Column("lang", String(10)),
+    Column("parent_external_id", String(512)),  # thread / reply-to / repost-of
+    Column("thread_url", Text),
+    Column("story_id", ForeignKey("stories.id", ondelete="SET NULL")),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("extra", JSON, nullable=False, default=dict),
+    UniqueConstraint("source_id", "external_id"),
+    Index("ix_posts_published_at", "published_at"),
+    Index("ix_posts_channel_published", "channel", "published_at"),
+    Index("ix_posts_source_published", "source_id", "published_at"),
+    Index("ix_posts_canonical_url", "canonical_url"),
+    Index("ix_posts_content_hash", "content_hash"),
+    Index("ix_posts_story", "story_id"),
+)
+
+# One current score per post; rescoring replaces it. Corrections by people live in label_corrections.
+scores = Table(
+    "scores",
+    metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(10), nullable=False),
+    Column("negative", Float, nullable=False),
+    Column("neutral", Float, nullable=False),
+    Column("positive", Float, nullable=False),
+    Column("model", String(300), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("lang", String(10)),
+    # Scored although the language is not Dutch (by setting), or text truncated, etc.
+    Column("flags", JSON, nullable=False, default=list),
+    Column("scored_at", UTCDateTime, nullable=False, default=utcnow),
+    Index("ix_scores_label", "label"),
+)
+
+label_corrections = Table(
+    "label_corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(10), nullable=False),
+    Column("previous_label", String(10)),
+    Column("by", String(100), nullable=False),
+    Column("note", Text),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Index("ix_label_corrections_post", "post_id"),
+)
+
+post_themes = Table(
+    "post_themes",
+    metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme", String(100), primary_key=True),
+    Index("ix_post_themes_theme", "theme", "post_id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # theme | term | source
+    Column("key", String(300), nullable=False),  # theme name, term or source name
+    Column("status", String(15), nullable=False, default="open"),  # open | acknowledged | resolved
+    Column("severity", String(10), nullable=False, default="warning"),
+    Column("title", Text, nullable=False),
+    Column("page", Text),
+    Column("details", JSON, nullable=False, default=dict),
+    Column("post_ids", JSON, nullable=False, default=list),
+    Column("opened_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("resolved_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Index("ix_alerts_key_opened", "kind", "key", "opened_at"),
+)
+
+newsletters = Table(
+    "newsletters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("week", String(10), nullable=False, unique=True),  # ISO week, 2026-W47
+    Column("subject", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("built_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("sent_at", UTCDateTime),
+    Column("recipients", JSON, nullable=False, default=list),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, default=utcnow),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+)

@@ -1,0 +1,41 @@
+"""create_app(): the web application — API, wall and newsletter archive — over one store."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from api import health, posts
+from core.config import WatchConfig, load_config
+from core.db import make_engine
+from core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, config: WatchConfig | None = None,
+               engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    config = config or load_config(settings.config)
+    engine = engine or make_engine(settings.database_url)
+
+    app = FastAPI(
+        title="newsroom",
+        description=f"Wat er online gezegd wordt over {config.watch.city}: berichten, sentiment, thema's en signalen.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.config = config
+    app.state.engine = engine
+
+    @app.exception_handler(Exception)
+    async def _no_tracebacks(request: Request, exc: Exception):
+        # Clients get a plain message; the traceback goes to the log only.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "Interne fout; zie het serverlogboek."}, status_code=500)
+
+    for router in (health.router, posts.router):
+        app.include_router(router)
+    return app
