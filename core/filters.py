@@ -30,20 +30,25 @@ class PostFilter:
         return PostFilter(**values)
 
     def conditions(self) -> list[ColumnElement]:
-        """WHERE conditions on `posts` (joins expressed as EXISTS so callers need no joins)."""
+        """WHERE conditions on `posts` (joins expressed as EXISTS so callers need no joins).
+
+        Subqueries use aliases so they never auto-correlate with tables the caller already joins.
+        """
         where: list[ColumnElement] = []
         if self.channel:
             where.append(posts.c.channel == self.channel)
         if self.source:
-            where.append(posts.c.source_id == select(sources.c.id).where(sources.c.name == self.source).scalar_subquery())
+            named = sources.alias("filter_source")
+            where.append(posts.c.source_id == select(named.c.id).where(named.c.name == self.source).scalar_subquery())
         if self.theme:
-            where.append(
-                exists().where(and_(post_themes.c.post_id == posts.c.id, post_themes.c.theme == self.theme))
-            )
-        if self.label == "unscored":
-            where.append(~exists().where(scores.c.post_id == posts.c.id))
-        elif self.label:
-            where.append(exists().where(and_(scores.c.post_id == posts.c.id, scores.c.label == self.label)))
+            tagged = post_themes.alias("filter_theme")
+            where.append(exists().where(and_(tagged.c.post_id == posts.c.id, tagged.c.theme == self.theme)))
+        if self.label:
+            score = scores.alias("filter_score")
+            if self.label == "unscored":
+                where.append(~exists().where(score.c.post_id == posts.c.id))
+            else:
+                where.append(exists().where(and_(score.c.post_id == posts.c.id, score.c.label == self.label)))
         if self.lang:
             where.append(posts.c.lang == self.lang)
         if self.author:

@@ -16,6 +16,8 @@ from core.db import make_engine, migrate
 from core.settings import Settings, get_settings
 
 app = typer.Typer(help="newsroom: wat er online gezegd wordt over de stad.", no_args_is_help=True)
+model_app = typer.Typer(help="Het sentimentmodel: voorbereiden en trainen.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
 console = Console()
 err = Console(stderr=True)
 
