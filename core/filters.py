@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from .schema import post_themes, posts, scores, sources
+from .search import matches
 
 LABELS = ("negative", "neutral", "positive")
 CHANNELS = ("news", "forum", "social")
@@ -58,13 +59,6 @@ class PostFilter:
         if self.until:
             where.append(posts.c.published_at < self.until)
         if self.q:
-            for word in self.q.split():
-                pattern = f"%{_escape_like(word)}%"
-                where.append(
-                    or_(posts.c.title.ilike(pattern, escape="\\"), posts.c.text.ilike(pattern, escape="\\"))
-                )
+            # Full text (core.search): SQLite FTS5 or PostgreSQL's Dutch text search.
+            where.append(matches(self.q))
         return where
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

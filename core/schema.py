@@ -142,7 +142,11 @@ posts = Table(
     Index("ix_posts_canonical_url", "canonical_url"),
     Index("ix_posts_content_hash", "content_hash"),
     Index("ix_posts_story", "story_id"),
+    Index("ix_posts_thread", "source_id", "parent_external_id"),
 )
+# Full-text search on posts lives beside this table, per database (migration 0003, core/search.py):
+# SQLite the FTS5 table `posts_fts` with its triggers, PostgreSQL the generated column
+# `posts.search_vector` (tsvector, Dutch) with a GIN index. Neither is a column SQLAlchemy selects.
 
 # One current score per post; rescoring replaces it. Corrections by people live in label_corrections.
 scores = Table(
@@ -225,4 +229,35 @@ audit_log = Table(
     Column("actor", String(100), nullable=False),
     Column("action", String(50), nullable=False),
     Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_audit_log_at", "at"),
+)
+
+# Small key/value state of the analytics jobs (e.g. the hash of the themes the posts were tagged with).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# The fingerprints (content hash, normalised title/text) a story is known by; core.stories looks new
+# posts up here, so syndicated copies join the story of the first post that carried it.
+story_keys = Table(
+    "story_keys",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_story_keys_story", "story_id"),
+)
+
+# Anonymous hourly counts of posts deleted by retention (core.retention), so aggregates still add up.
+archived_counts = Table(
+    "archived_counts",
+    metadata,
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(10), primary_key=True),
+    Column("label", String(10), primary_key=True),
+    Column("n", Integer, nullable=False),
 )

@@ -8,14 +8,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSROOM_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSROOM_", env_file=None, extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = "sqlite:///newsroom.db"
     config: Path = PROJECT_ROOT / "config" / "groningen.toml"
@@ -24,11 +25,22 @@ class Settings(BaseSettings):
     # Where converted base models and other regenerable files are cached.
     cache_dir: Path = Path.home() / ".cache" / "newsroom"
     threads: int = Field(default=2, ge=1, description="torch threads for scoring")
+    # Binary (negative/positive) models: a post is neutral when |P(positive) - P(negative)| is below this.
+    neutral_margin: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Posts not in Dutch: false = stored with their language, left unscored; true = scored, flagged.
+    score_other_languages: bool = False
     smtp_url: str = ""
     api_token: str = ""
     # When true, API reads need a token too (API token or read token); writes always need the API token.
     read_token: str = ""
     reads_need_token: bool = False
+    # Named write tokens, so the audit log says who: "kcc:token1,adviseurs:token2".
+    api_tokens: str = ""
+    # Origins allowed to call the API from a browser, comma-separated ("" = same origin only).
+    cors_origins: str = ""
+    # Requests per minute per client address on /api (0 = no limit); bodies larger than this are refused.
+    rate_limit: int = Field(default=600, ge=0)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
     timezone: str = "Europe/Amsterdam"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -41,6 +53,16 @@ class Settings(BaseSettings):
     user_agent: str = "newsroom/0.1 (+https://github.com/newsroom; gemeentelijke webmonitor)"
 
 
+    @field_validator("api_tokens")
+    @classmethod
+    def _named_tokens_parse(cls, value: str) -> str:
+        _parse_tokens(value)
+        return value
+
+    def named_tokens(self) -> dict[str, str]:
+        """{name: token} from api_tokens."""
+        return _parse_tokens(self.api_tokens)
+
     def as_env(self) -> dict[str, str]:
         """These settings as NEWSROOM_* variables, for child processes (crawls) to read the same."""
         env = {}
@@ -49,6 +71,18 @@ class Settings(BaseSettings):
                 value = "true" if value else "false"
             env[f"NEWSROOM_{name.upper()}"] = str(value)
         return env
+
+
+def _parse_tokens(value: str) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    entries = [part.strip() for part in value.split(",") if part.strip()]
+    for number, entry in enumerate(entries, 1):
+        name, _, token = entry.partition(":")
+        if not name.strip() or not token.strip():
+            # Never echo the entry: it holds a secret.
+            raise ValueError(f"NEWSROOM_API_TOKENS entry {number} is not name:token")
+        tokens[name.strip()] = token.strip()
+    return tokens
 
 
 @lru_cache(maxsize=1)

@@ -9,14 +9,16 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
-from .config import Source, WatchConfig
+from .config import Source, Theme, WatchConfig
 from .matching import fold
 from .schema import crawl_runs, posts, sources, utcnow
+from .stories import assign_story
+from .themes import tag_post
 
 # Tracking parameters that never change what a page shows.
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src", "ocid", "xtor", "at_medium", "at_campaign")
@@ -138,8 +140,10 @@ def finish_run(conn: Connection, run_id: int, counts: RunCounts, *, failed: bool
     )
 
 
-def abandon_stale_runs(conn: Connection, source_id: int | None = None) -> int:
-    """Runs still 'running' whose process is gone (killed mid-crawl) are marked failed."""
+def abandon_stale_runs(
+    conn: Connection, source_id: int | None = None, error: str = "crawl process ended without finishing (killed?)"
+) -> int:
+    """Runs still 'running' whose process is gone (killed mid-crawl) are marked failed with `error`."""
     query = select(crawl_runs.c.id, crawl_runs.c.pid).where(crawl_runs.c.status == "running")
     if source_id is not None:
         query = query.where(crawl_runs.c.source_id == source_id)
@@ -148,7 +152,7 @@ def abandon_stale_runs(conn: Connection, source_id: int | None = None) -> int:
         conn.execute(
             update(crawl_runs)
             .where(crawl_runs.c.id.in_(stale))
-            .values(status="failed", finished_at=utcnow(), error="crawl process ended without finishing (killed?)")
+            .values(status="failed", finished_at=utcnow(), error=error)
         )
     return len(stale)
 
@@ -235,8 +239,10 @@ POST_FIELDS = (
 ENGAGEMENT = ("likes", "reposts", "replies", "author_reach")
 
 
-def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]:
+def save_post(conn: Connection, source, item: dict[str, Any], themes: Sequence[Theme] = ()) -> tuple[str, int]:
     """Store one post for `source` (a sources row); returns ('new' | 'duplicate', post id).
+
+    A new post is tagged with the `themes` it matches and put in its story (core.themes, core.stories).
 
     A post is a duplicate when its source already has its external id or content, or when any source
     already has its canonical URL. A duplicate's engagement counts are refreshed: they only grow.
@@ -275,7 +281,19 @@ def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]
             **values,
         )
     ).inserted_primary_key[0]
+    tag_post(conn, post_id, themes, values["title"], values["text"])
+    assign_story(conn, post_id, title=values["title"], text=values["text"], content_hash=digest,
+                 published_at=values["published_at"])
     return "new", post_id
+
+
+def post_exists(conn: Connection, source_id: int, external_id: str, url: str | None = None) -> bool:
+    """Whether save_post would call this a duplicate by id or URL (lets a crawler skip re-fetching it)."""
+    conditions = [and_(posts.c.source_id == source_id, posts.c.external_id == external_id[:512])]
+    canon = canonical_url(url)
+    if canon:
+        conditions.append(posts.c.canonical_url == canon)
+    return conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).first() is not None
 
 
 def delete_posts(conn: Connection, post_ids: Iterable[int]) -> int:

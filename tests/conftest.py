@@ -10,10 +10,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from core.config import load_config
 from core.db import make_engine, migrate
+from core.settings import Settings
 
 # ../shared beside the checkout holds third-party test data that is never committed.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -126,3 +128,21 @@ def shared_testdata() -> Path:
     if not path.exists():
         pytest.skip(f"../shared/testdata is not present beside the project ({path}); third-party test data is not committed")
     return path
+
+
+@pytest.fixture
+def make_client(engine, config, tmp_path):
+    """make_client(**settings) -> a TestClient over the app on the test store."""
+
+    def make(**overrides) -> TestClient:
+        from newsroom.app import create_app
+
+        settings = Settings(database_url=str(engine.url), config=tmp_path / "watch.toml", **overrides)
+        return TestClient(create_app(settings, config, engine), raise_server_exceptions=False)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client(api_token="geheim")

@@ -1,0 +1,61 @@
+from datetime import timedelta
+
+from core.authors import opinion_makers, pseudonym
+from core.filters import PostFilter
+
+from analytics_data import NOW, add_post, prepare
+
+H = timedelta(hours=1)
+
+
+def _fill(conn):
+    prepare(conn)
+    # a public account: the municipality
+    for i, label in enumerate(("neutral", "positive", "positive")):
+        add_post(conn, "mastodon", at=NOW - (i + 1) * H, text=f"Gemeente Groningen informeert {i}", label=label,
+                 author="Gemeente Groningen", author_id="gemeentegroningen", author_public=True,
+                 author_reach=12000, likes=10, reposts=5, replies=1)
+    # a private resident with a viral post: only the pseudonymised id is stored for private people
+    add_post(conn, "mastodon", at=NOW - 2 * H, text="Mijn straat ligt vol afval", label="negative",
+             author="Jan Jansen", author_id="p-7f3a9c", author_public=False, author_reach=300,
+             likes=900, reposts=400, replies=120)
+    add_post(conn, "reddit", at=NOW - 3 * H, text="Klopt, bij ons ook", label="negative",
+             author="Jan Jansen", author_id="p-7f3a9c", author_public=False, author_reach=None, likes=3)
+    # a journalist, public, little engagement
+    add_post(conn, "mastodon", at=NOW - 4 * H, text="Vanavond raadsvergadering", author="Sanne de Vries",
+             author_id="sannedevries", author_public=True, author_reach=800)
+    # outside the window
+    add_post(conn, "mastodon", at=NOW - 10 * 24 * H, text="Oud bericht", author="Sanne de Vries",
+             author_id="sannedevries", author_public=True, author_reach=5000, likes=5000)
+    # no author at all (a news feed item)
+    add_post(conn, "rtvnoord", at=NOW - 1 * H, text="Nieuwsbericht zonder auteur")
+
+
+def test_opinion_makers_ranked_with_sentiment_and_privacy(engine):
+    with engine.begin() as conn:
+        _fill(conn)
+        result = opinion_makers(conn, now=NOW)
+    names = [item["name"] for item in result["items"]]
+    resident = pseudonym("p-7f3a9c")
+    assert names == ["Gemeente Groningen", resident, "Sanne de Vries"]
+    municipality, private, journalist = result["items"]
+    assert (municipality["posts"], municipality["reach"], municipality["engagement"]) == (3, 12000, 48)
+    assert (municipality["positive"], municipality["neutral"], municipality["net_sentiment"]) == (2, 1, 66.7)
+    assert municipality["key"] == "gemeentegroningen" and municipality["public"] is True
+    assert (private["posts"], private["reach"], private["engagement"], private["negative"]) == (2, 300, 1423, 2)
+    assert private["key"] is None and private["public"] is False
+    assert "Jan" not in repr(result) and "p-7f3a9c" not in repr(result)
+    assert journalist["unscored"] == 1 and journalist["impact"] == 800
+
+
+def test_opinion_makers_sorting_and_filters(engine):
+    with engine.begin() as conn:
+        _fill(conn)
+        by_engagement = opinion_makers(conn, sort="engagement", now=NOW)
+        public_only = opinion_makers(conn, now=NOW, include_private=False)
+        forum = opinion_makers(conn, PostFilter(channel="forum"), now=NOW)
+        month = opinion_makers(conn, window=timedelta(days=30), now=NOW, sort="reach", limit=1)
+    assert by_engagement["items"][0]["name"] == pseudonym("p-7f3a9c")
+    assert [i["name"] for i in public_only["items"]] == ["Gemeente Groningen", "Sanne de Vries"]
+    assert [(i["name"], i["posts"]) for i in forum["items"]] == [(pseudonym("p-7f3a9c"), 1)]
+    assert [(i["name"], i["reach"], i["posts"]) for i in month["items"]] == [("Gemeente Groningen", 12000, 3)]

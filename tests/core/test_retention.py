@@ -1,0 +1,86 @@
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, insert, select
+
+from core.config import parse_config
+from core.retention import apply_retention, archived_label_counts
+from core.schema import alerts, newsletters, posts, scores
+from core.store import get_source, save_post, sync_sources
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+CONFIG = parse_config({
+    "watch": {"city": "Groningen", "terms": ["Groningen"]},
+    "sources": [
+        {"name": "oogtv", "kind": "feed", "url": "https://oogtv.example/feed", "local": True},
+        {"name": "stadforum", "kind": "discourse", "url": "https://forum.example"},
+    ],
+    "privacy": {"retention": {"news": "365d", "forum": "30d", "social": "30d"}},
+})
+
+
+def _fill(conn):
+    sync_sources(conn, CONFIG)
+    news, forum = get_source(conn, "oogtv"), get_source(conn, "stadforum")
+    ids = {}
+    for n, (source, age_days, label) in enumerate([
+        (news, 400, "negative"), (news, 10, "positive"),
+        (forum, 45, "negative"), (forum, 45, "negative"), (forum, 31, None), (forum, 5, "neutral"),
+    ]):
+        _, post_id = save_post(conn, source, {
+            "external_id": f"p{n}", "title": f"Bericht {n}", "text": f"Tekst {n}",
+            "published_at": NOW - timedelta(days=age_days),
+        })
+        if label:
+            conn.execute(insert(scores).values(post_id=post_id, label=label, negative=0.3, neutral=0.3, positive=0.4,
+                                               model="t", model_version="1"))
+        ids[n] = post_id
+    return ids
+
+
+def test_expired_posts_disappear_and_aggregates_add_up(engine):
+    with engine.begin() as conn:
+        ids = _fill(conn)
+        conn.execute(insert(alerts).values(kind="theme", key="afval", title="Afval", post_ids=[ids[2], ids[5]]))
+        conn.execute(insert(newsletters).values(week="2025-W40", subject="oud", html="", text="",
+                                                built_at=NOW - timedelta(days=400)))
+        conn.execute(insert(newsletters).values(week="2026-W46", subject="nieuw", html="", text="",
+                                                built_at=NOW - timedelta(days=6)))
+        deleted = apply_retention(conn, CONFIG, NOW)
+    assert deleted == {"news": 1, "forum": 3, "social": 0}
+    with engine.connect() as conn:
+        left = set(conn.execute(select(posts.c.id)).scalars())
+        assert left == {ids[1], ids[5]}
+        assert conn.execute(select(alerts.c.post_ids)).scalar() == [ids[5]]
+        assert list(conn.execute(select(newsletters.c.week)).scalars()) == ["2026-W46"]
+        archived = archived_label_counts(conn, NOW - timedelta(days=500), NOW)
+        live = conn.execute(select(func.count()).select_from(posts)).scalar()
+    assert archived == {"negative": 3, "neutral": 0, "positive": 0, "unscored": 1}
+    assert sum(archived.values()) + live == 6
+
+
+def test_retention_is_idempotent(engine):
+    with engine.begin() as conn:
+        _fill(conn)
+        apply_retention(conn, CONFIG, NOW)
+        assert apply_retention(conn, CONFIG, NOW) == {"news": 0, "forum": 0, "social": 0}
+        forum_archive = archived_label_counts(conn, NOW - timedelta(days=500), NOW, channel="forum")
+    assert sum(forum_archive.values()) == 3
+
+
+def test_summary_counts_posts_deleted_by_retention(engine):
+    from core.filters import PostFilter
+    from core.summary import summary
+
+    window = PostFilter(since=NOW - timedelta(days=100), until=NOW)
+    with engine.begin() as conn:
+        _fill(conn)
+        before = summary(conn, window, now=NOW)
+        apply_retention(conn, CONFIG, NOW)
+        after = summary(conn, window, now=NOW)
+        forum_after = summary(conn, window.replace(channel="forum"), now=NOW)
+        themed = summary(conn, window.replace(q="Tekst"), now=NOW)
+    assert before["posts"] == after["posts"] == 5
+    assert {k: after[k] for k in ("negative", "neutral", "positive", "unscored")} == \
+           {k: before[k] for k in ("negative", "neutral", "positive", "unscored")}
+    assert forum_after["posts"] == 4
+    assert themed["posts"] == 2  # a text search can only see the posts that are still there
