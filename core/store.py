@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .config import Source, Theme, WatchConfig
 from .matching import fold
@@ -82,9 +83,15 @@ def sync_sources(conn: Connection, config: WatchConfig) -> dict[str, int]:
             conn.execute(update(sources).where(sources.c.id == existing[source.name]).values(**values, updated_at=now))
             ids[source.name] = existing[source.name]
         else:
-            ids[source.name] = conn.execute(
-                insert(sources).values(name=source.name, state={}, created_at=now, updated_at=now, **values)
-            ).inserted_primary_key[0]
+            try:
+                # Crawl processes sync at start too; a savepoint lets a lost insert race end in an update.
+                with conn.begin_nested():
+                    ids[source.name] = conn.execute(
+                        insert(sources).values(name=source.name, state={}, created_at=now, updated_at=now, **values)
+                    ).inserted_primary_key[0]
+            except IntegrityError:
+                ids[source.name] = get_source(conn, source.name).id
+                conn.execute(update(sources).where(sources.c.id == ids[source.name]).values(**values, updated_at=now))
     gone = set(existing) - set(ids)
     if gone:
         conn.execute(update(sources).where(sources.c.name.in_(gone)).values(enabled=False, updated_at=now))

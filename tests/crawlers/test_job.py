@@ -1,0 +1,102 @@
+"""CrawlJob's store side (what the pipeline and spiders call), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from core.config import parse_config
+from core.ingest import Ingest
+from core.settings import Settings
+from core.store import get_source, sync_sources
+from crawlers.job import FILTERED_MEMORY, CrawlJob
+
+CONFIG = {
+    "watch": {"city": "Groningen", "terms": ["Groningen", "Stad"], "exclude": ["FC Groningen"]},
+    "sources": [
+        {"name": "stadskrant", "kind": "feed", "url": "http://127.0.0.1:9/stad.xml", "local": True},
+        {"name": "landelijk", "kind": "feed", "url": "http://127.0.0.1:9/nl.xml"},
+    ],
+}
+
+
+def post(external_id: str, url: str | None, title: str, text: str = "") -> dict:
+    return {
+        "external_id": external_id, "url": url, "title": title, "text": text,
+        "published_at": datetime(2025, 11, 17, 9, 0, tzinfo=timezone.utc), "extra": {},
+    }
+
+
+@pytest.fixture
+def jobs(engine):
+    config = parse_config(CONFIG)
+    with engine.begin() as conn:
+        sync_sources(conn, config)
+        rows = {s.name: get_source(conn, s.name) for s in config.sources}
+    ingest = Ingest(config, Settings())
+    return {
+        name: CrawlJob(source=config.source(name), source_row=row, ingest=ingest, engine=engine)
+        for name, row in rows.items()
+    }
+
+
+def test_save_and_is_known(jobs):
+    job = jobs["stadskrant"]
+    first = post("s-1", "https://www.stadskrant.invalid/a?utm_source=rss", "Nieuwe fietsenstalling")
+
+    assert job.is_known("s-1", first["url"]) is False
+    assert job.save(first) == "new"
+    assert job.save(first) == "duplicate"
+    assert job.is_known("s-1", None)
+    assert job.is_known("other-id", "https://stadskrant.invalid/a#reacties")  # same canonical URL
+    assert jobs["landelijk"].is_known("x-9", "http://www.stadskrant.invalid/a")  # any source's URL counts
+    assert not jobs["landelijk"].is_known("s-1", None)  # ids are per source
+
+
+def test_relevance_local_keeps_everything_national_only_the_city(jobs):
+    assert jobs["stadskrant"].relevant(post("1", None, "Kermis in Assen"))
+    national = jobs["landelijk"]
+    assert national.relevant(post("2", None, "Nieuws", "Drukte in de Stad op zaterdag"))
+    assert not national.relevant(post("3", None, "Kermis in Assen", "Veel bezoekers"))
+    assert not national.relevant(post("4", None, "FC Groningen wint", "Uitslag"))  # excluded term
+
+
+def test_filtered_ids_are_remembered_in_the_new_state_only(jobs):
+    job = jobs["landelijk"]
+    for number in range(FILTERED_MEMORY + 5):
+        job.remember_filtered(f"nl-{number}")
+    job.remember_filtered("nl-2004")
+
+    assert job.state == {}
+    remembered = job.new_state["filtered_ids"]
+    assert len(remembered) == FILTERED_MEMORY and remembered[0] == "nl-5" and remembered[-1] == "nl-2004"
+
+    later = CrawlJob(
+        source=job.source, source_row=job.source_row, ingest=job.ingest, engine=job.engine, state=job.new_state
+    )
+    assert later.is_known("nl-2004", None) and not later.is_known("nl-0", None)
+
+
+def test_fail_keeps_the_first_reason_and_errors_add_up(jobs):
+    job = jobs["stadskrant"]
+    job.error("article http://127.0.0.1:9/a: HTTP 404 Not Found; kept the teaser")
+    job.fail("connection refused by 127.0.0.1:9")
+    job.fail("a later, less telling reason")
+
+    assert job.failed and job.counts.errors == 2
+    assert job.error_text() == (
+        "connection refused by 127.0.0.1:9\narticle http://127.0.0.1:9/a: HTTP 404 Not Found; kept the teaser"
+    )
+
+
+def test_state_is_saved_only_after_a_good_crawl(jobs):
+    job = jobs["stadskrant"]
+    job.state = {"validators": {"u": {"etag": '"old"'}}}
+    job.new_state = {"validators": {"u": {"etag": '"new"'}}, "filtered_ids": ["x"]}
+    assert job.state_to_save() == job.new_state
+
+    job.store_errors = 1  # a post was lost: fetch the feed in full next time
+    assert job.state_to_save() == {"validators": {"u": {"etag": '"old"'}}, "filtered_ids": ["x"]}
+
+    job.fail("connection refused by 127.0.0.1:9")
+    assert job.state_to_save() is None
