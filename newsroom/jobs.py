@@ -8,26 +8,42 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from alerting.deliver import deliver_pending
+from core.alert_state import check_sources
 from core.config import WatchConfig
+from core.config_file import ConfigFile
+from core.emerging import run_alerts
+from core.retention import apply_retention
 from core.schema import utcnow
 from core.settings import Settings
 from core.store import abandon_stale_runs, get_source, latest_run, sync_sources
+from core.themes import retag_if_changed, tag_new_posts
 from crawlers.run import crawl_in_subprocess
+from newsletter.deliver import send_due
+from sentiment.scoring import load_scorer
+from sentiment.worker import score_pending
 
 log = logging.getLogger(__name__)
 
 CRAWL_PREFIX = "crawl:"
+# Set when the application stops (Ctrl-C): crawls still waiting for a thread then do not start.
+stopping = threading.Event()
 
 
 def crawl_job(source: str, env: dict[str, str]) -> dict:
+    if stopping.is_set():
+        log.info("crawl %s: not started, the application is stopping", source)
+        return {"source": source, "status": "skipped"}
     result = crawl_in_subprocess(source, env=env)
     log.info(
         "crawl %s: %s fetched=%s new=%s duplicates=%s errors=%s%s",
@@ -35,6 +51,76 @@ def crawl_job(source: str, env: dict[str, str]) -> dict:
         result.get("errors"), f" ({result['error']})" if result.get("error") else "",
     )
     return result
+
+
+def analytics_job(engine: Engine, config: WatchConfig) -> list[int]:
+    """Tag posts with the themes (all of them again when the themes changed), then open alerts."""
+    with engine.begin() as conn:
+        if not retag_if_changed(conn, config.themes):
+            tag_new_posts(conn, config.themes)
+    with engine.begin() as conn:
+        opened = run_alerts(conn, config)
+    if opened:
+        log.info("analytics: opened alerts %s", opened)
+    return opened
+
+
+def alerts_job(engine: Engine, config: WatchConfig, settings: Settings) -> list[dict]:
+    """Open source-health alerts for silent sources (and resolve recovered ones), then deliver new
+    alerts by e-mail and webhook (alerting.deliver: routes, quiet hours, cooldown)."""
+    with engine.begin() as conn:
+        changes = check_sources(conn, config, tz=ZoneInfo(settings.timezone))
+    if changes["opened"] or changes["resolved"]:
+        log.info("source health: opened alerts %s, resolved %s", changes["opened"], changes["resolved"])
+    reports = deliver_pending(engine, config, settings)
+    for report in reports:
+        if report["sent"] or report["failed"]:
+            log.info("alert %s: sent to %s, failed %s", report["id"], report["sent"], report["failed"])
+    return reports
+
+
+def reload_config_job(scheduler: BackgroundScheduler, settings: Settings, engine: Engine,
+                      config_file: ConfigFile) -> bool:
+    """Follow the watch configuration file (changed through the API or by hand) without a restart:
+    reschedule the crawls and the newsletter, hand every job that takes the config the new one, and
+    run those at once (the analytics job re-tags posts when the themes changed)."""
+    if not config_file.reload():
+        return False
+    config = config_file.config
+    log.info("watch configuration changed: %d sources, %d themes", len(config.sources), len(config.themes))
+    schedule_sources(scheduler, settings, engine, config)
+    schedule_newsletter(scheduler, settings, config, engine)
+    for job in scheduler.get_jobs():
+        if any(isinstance(arg, WatchConfig) for arg in job.args):
+            job.modify(args=[config if isinstance(arg, WatchConfig) else arg for arg in job.args],
+                       next_run_time=utcnow())
+    return True
+
+
+class ScoringJob:
+    """Scores new posts every few seconds. The model loads on the first run, in the scheduler's
+    scoring thread, so the web server is up at once; each run scores what arrived since the last."""
+
+    def __init__(self, settings: Settings, engine: Engine):
+        self.settings, self.engine, self.scorer = settings, engine, None
+
+    def __call__(self) -> int:
+        if self.scorer is None:
+            self.scorer = load_scorer(self.settings)
+            log.info("sentiment model %s %s loaded", self.scorer.model_id, self.scorer.model_version)
+        scored = score_pending(self.engine, self.scorer)
+        if scored:
+            log.info("scored %d posts", scored)
+        return scored
+
+
+def retention_job(engine: Engine, config: WatchConfig) -> dict[str, int]:
+    """Delete posts past their retention period (core.retention); counts stay as anonymous aggregates."""
+    with engine.begin() as conn:
+        deleted = apply_retention(conn, config)
+    if any(deleted.values()):
+        log.info("retention: deleted %s", deleted)
+    return deleted
 
 
 def first_due(engine: Engine, source: str, every: timedelta) -> datetime:
@@ -57,12 +143,34 @@ def schedule_sources(scheduler: BackgroundScheduler, settings: Settings, engine:
         if job.id.startswith(CRAWL_PREFIX) and job.id[len(CRAWL_PREFIX):] not in wanted:
             job.remove()
     for name, source in wanted.items():
-        trigger = IntervalTrigger(seconds=int(source.interval.total_seconds()),
-                                  start_date=first_due(engine, name, source.interval))
         scheduler.add_job(
-            crawl_job, trigger, args=[name, {**os.environ, **settings.as_env()}], id=CRAWL_PREFIX + name, name=f"crawl {name}",
+            crawl_job, IntervalTrigger(seconds=int(source.interval.total_seconds())),
+            args=[name, {**os.environ, **settings.as_env()}], id=CRAWL_PREFIX + name, name=f"crawl {name}",
+            next_run_time=first_due(engine, name, source.interval),
             replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=None,
         )
+
+
+def schedule_newsletter(scheduler: BackgroundScheduler, settings: Settings, config: WatchConfig,
+                        engine: Engine) -> None:
+    """The weekly newsletter: sent at config.newsletter.send_day/send_time (default Monday 08:00 local).
+
+    The job wakes every 15 minutes, on the send time's own quarter (08:00, 08:15, ...), and sends last
+    week's newsletter when it is due and not sent yet (newsletter.deliver.send_due): on time, and again
+    15 minutes later when the mail server was down, or soon after a restart that missed the send time.
+    """
+    if not config.newsletter.recipients or not settings.smtp_url:
+        log.info("weekly newsletter not scheduled: %s", "no [newsletter] recipients configured"
+                 if not config.newsletter.recipients else "NEWSROOM_SMTP_URL is not set")
+        if scheduler.get_job("newsletter"):
+            scheduler.remove_job("newsletter")
+        return
+    minute = int(config.newsletter.send_time.split(":")[1])
+    scheduler.add_job(
+        send_due, CronTrigger(minute=f"{minute % 15}-59/15", timezone=ZoneInfo(settings.timezone)),
+        args=[engine, config, settings], id="newsletter", name="weekly newsletter", executor="work",
+        replace_existing=True, misfire_grace_time=None,
+    )
 
 
 def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> BackgroundScheduler:
@@ -70,9 +178,32 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> 
         executors={
             "default": ThreadPoolExecutor(max_workers=settings.crawl_concurrency),
             "work": ThreadPoolExecutor(max_workers=2),
+            "scoring": ThreadPoolExecutor(max_workers=1),
         },
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=ZoneInfo(settings.timezone),
     )
     schedule_sources(scheduler, settings, engine, config)
+    scheduler.add_job(
+        analytics_job, IntervalTrigger(minutes=5), args=[engine, config], id="analytics", name="themes and alerts",
+        executor="work", replace_existing=True, next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        ScoringJob(settings, engine), IntervalTrigger(seconds=5), id="scoring", name="sentiment scoring",
+        executor="scoring", replace_existing=True, next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        retention_job, CronTrigger(hour=3, minute=30, timezone=ZoneInfo(settings.timezone)), args=[engine, config],
+        id="retention", name="retention", executor="work", replace_existing=True, next_run_time=utcnow(),
+    )
+    schedule_newsletter(scheduler, settings, config, engine)
+    scheduler.add_job(
+        alerts_job, IntervalTrigger(minutes=1), args=[engine, config, settings], id="alerts",
+        name="source health and alert delivery", executor="work", replace_existing=True,
+    )
+    scheduler.add_job(
+        reload_config_job, IntervalTrigger(seconds=15),
+        args=[scheduler, settings, engine, ConfigFile(settings.config, config)], id="config",
+        name="follow the watch configuration", executor="work", replace_existing=True,
+    )
     return scheduler
