@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.deps import get_config, get_settings
 from core.config import WatchConfig, parse_duration
 from core.settings import Settings
 
@@ -58,16 +57,21 @@ def render(name: str, config: WatchConfig, settings: Settings) -> str:
     return _env.get_template(name).render(**context(config, settings))
 
 
+def _render(request: Request, name: str) -> str:
+    # The application keeps settings and config on app.state; the dashboard reads them there.
+    return render(name, request.app.state.config, request.app.state.settings)
+
+
 @router.get("/privacy", response_class=HTMLResponse)
-def privacy_page(config: WatchConfig = Depends(get_config), settings: Settings = Depends(get_settings)):
-    return render("privacy.html", config, settings)
+def privacy_page(request: Request):
+    return _render(request, "privacy.html")
 
 
 @router.get("/privacy/dpia.md", response_class=PlainTextResponse)
-def dpia(config: WatchConfig = Depends(get_config), settings: Settings = Depends(get_settings)):
-    return render("dpia.md", config, settings)
+def dpia(request: Request):
+    return _render(request, "dpia.md")
 
 
 @router.get("/privacy/algoritmeregister.md", response_class=PlainTextResponse)
-def algoritmeregister(config: WatchConfig = Depends(get_config), settings: Settings = Depends(get_settings)):
-    return render("algoritmeregister.md", config, settings)
+def algoritmeregister(request: Request):
+    return _render(request, "algoritmeregister.md")
