@@ -52,7 +52,8 @@ toch toen tot u uit uw van veel voor want waren was wat we wel werd wie wij wil 
 zich zij zijn zo zonder zou zouden zullen deze dezelfde elke ieder iedere jullie heel hele gaat gaan gaan
 komt komen kwam worden waar wanneer welke omdat tussen onder sinds tijdens vanaf vandaag gisteren morgen
 steeds weer echt gewoon wel even ongeveer procent jaar jaren week dagen uur minuten nieuwe nieuw eerste
-mensen gemeente stad https http html www
+mensen gemeente stad https http html www zegt zeggen volgens volgende vorige maand maanden
+weken dag nieuws bericht berichten
 """.split())
 
 
@@ -195,14 +196,22 @@ def _term_issues(conn, conditions, now, sensitivity, min_posts, exclude) -> dict
     ).all()
     recent_df, base_df = Counter(), Counter()
     recent_posts: dict[str, list] = {}
+    recent_total = base_total = 0
     for row in rows:
         words = _words(f"{row.title or ''} {row.text}") - exclude
         if row.published_at >= split:
+            recent_total += 1
             recent_df.update(words)
             for word in words:
                 recent_posts.setdefault(word, []).append(row)
         else:
+            base_total += 1
             base_df.update(words)
+    if not base_total:
+        return {}  # no baseline yet: every word would look new
+    # A word emerges when its share of posts grows, not when all volume grows (a busy hour makes
+    # every common word more frequent); the expected count follows the overall volume.
+    ratio = max(ratio, recent_total / base_total)
     found = []
     for word, n in recent_df.items():
         expected = base_df[word] * ratio

@@ -18,9 +18,9 @@ from .config import WatchConfig
 from .emerging import detect, list_alerts
 from .filters import CHANNELS, PostFilter
 from .posts import list_posts
-from .schema import alerts, meta, posts, scores, utcnow
-from .store import source_health
-from .summary import summary
+from .schema import alerts, meta, posts, scores, sources, utcnow
+from .store import latest_run
+from .summary import MIN_SAMPLE, summary
 from .themes import get_meta, set_meta, theme_stats
 from .timeline import timeline
 
@@ -29,7 +29,9 @@ DAY = timedelta(hours=24)
 WEEK = timedelta(days=7)
 TICKER_POSTS = 14
 TEXT_CHARS = 280
-SPARK_THEMES = 7
+SPARK_THEMES = 12  # more than fit on the themes page
+# How long the slow panels of a state may be reused (see wall_state).
+SLOW_EVERY = timedelta(seconds=60)
 # Without a new post for this long, the wall says so: crawlers may be down.
 STALE_AFTER = timedelta(hours=3)
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
@@ -58,28 +60,32 @@ def clear_crisis(conn: Connection) -> bool:
 # --- the state -----------------------------------------------------------------------------------
 
 def store_version(conn: Connection) -> tuple:
-    """A cheap fingerprint that changes when anything on the wall may have changed: a new post, a new
-    score, an alert opened or closed, the crisis switched. Index-only reads, fast on a large store."""
+    """A fingerprint that changes when the wall may have changed: a new post, a newly scored post, an
+    alert opened or closed, the crisis switched. Only index lookups and the small alerts table, so it
+    stays cheap on a store of millions of posts. (Rescoring old posts shows at the next refresh.)"""
     newest_post = conn.execute(select(func.max(posts.c.id))).scalar()
-    scored = conn.execute(select(func.max(scores.c.post_id), func.count())).one()
+    newest_score = conn.execute(select(func.max(scores.c.post_id))).scalar()
     open_alerts = conn.execute(
         select(func.count(), func.max(alerts.c.updated_at)).where(alerts.c.status == "open")
     ).one()
-    return (newest_post, *scored, *open_alerts, get_meta(conn, CRISIS_KEY))
+    return (newest_post, newest_score, *open_alerts, get_meta(conn, CRISIS_KEY))
 
 
 def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amsterdam",
-               now: datetime | None = None) -> dict:
-    """Everything the wall shows, in one JSON-ready dict (see dashboard/static/wall.js for its use).
+               now: datetime | None = None, reuse: dict | None = None) -> dict:
+    """Everything the wall shows, in one JSON-ready dict (dashboard/static/wall.js draws it).
 
     In crisis mode the mood, timelines, channels and ticker show only the crisis theme's posts.
+
+    The slow panels (themes and emerging issues, the week charts, source health: most of the cost on a
+    large store) are taken from `reuse`, a state computed less than SLOW_EVERY ago for the same crisis,
+    so a busy store can refresh the fast panels every few seconds.
     """
     now = now or utcnow()
     zone = ZoneInfo(tz)
     crisis = get_crisis(conn)
-    themes_by_name = {theme.name: theme for theme in config.themes}
     if crisis:
-        theme = themes_by_name.get(crisis["theme"])
+        theme = next((t for t in config.themes if t.name == crisis["theme"]), None)
         crisis = {**crisis, "title": theme.title if theme else crisis["theme"], "page": theme.page if theme else None,
                   "since_time": _clock(datetime.fromisoformat(crisis["since"]), zone, now)}
     scope = PostFilter(theme=crisis["theme"]) if crisis else PostFilter()
@@ -89,7 +95,41 @@ def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amste
     for channel in CHANNELS:
         figures = summary(conn, scope.replace(channel=channel), window=DAY, now=now)
         channels.append({"channel": channel, **_figures(figures)})
+    newest = conn.execute(select(posts.c.fetched_at).order_by(posts.c.id.desc()).limit(1)).scalar()
 
+    state = {
+        "city": config.watch.city,
+        "generated_at": now.isoformat(),
+        "updated": now.astimezone(zone).strftime("%H:%M:%S"),
+        "timezone": zone.key,
+        "mode": "crisis" if crisis else "normal",
+        "crisis": crisis,
+        "mood": _mood(mood),
+        "channels": channels,
+        "timeline": {"day": _timeline(timeline(conn, scope, window=DAY, bucket="hour", now=now, tz=zone), zone)},
+        "alerts": [_alert(alert, zone, now) for alert in list_alerts(conn, status="open", limit=5)],
+        "posts": [_post(p, zone, now) for p in list_posts(conn, scope.replace(until=now + timedelta(minutes=5)),
+                                                          limit=TICKER_POSTS)["items"]],
+        "freshness": {
+            "latest_post_at": newest.isoformat() if newest else None,
+            "latest_post": _clock(newest, zone, now) if newest else None,
+            "stale": newest is None or now - newest > STALE_AFTER,
+        },
+    }
+    if (reuse and reuse.get("slow_at") and reuse["mode"] == state["mode"]
+            and (reuse["crisis"] or {}).get("theme") == (crisis or {}).get("theme")
+            and timedelta(0) <= now - datetime.fromisoformat(reuse["slow_at"]) < SLOW_EVERY):
+        slow = {key: reuse[key] for key in ("themes", "terms", "sources", "slow_at")}
+        slow["timeline"] = {key: reuse["timeline"][key] for key in ("week", "week_channels")}
+    else:
+        slow = _slow_panels(conn, config, scope, crisis, zone, now)
+    state["timeline"].update(slow.pop("timeline"))
+    state.update(slow)
+    return state
+
+
+def _slow_panels(conn: Connection, config: WatchConfig, scope: PostFilter, crisis: dict | None,
+                 zone: ZoneInfo, now: datetime) -> dict:
     issues = detect(conn, config, now)
     emerging = {issue["key"]: issue for issue in issues if issue["kind"] == "theme"}
     themes = []
@@ -100,49 +140,58 @@ def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amste
             "emerging": _issue(emerging[item["name"]]) if item["name"] in emerging else None,
             "crisis": bool(crisis and crisis["theme"] == item["name"]),
         })
-    # Emerging and crisis themes first, then the busiest.
+        if item["posts"] == item["unscored"]:
+            themes[-1]["net_sentiment"] = None
+    # Crisis and emerging themes first, then the busiest.
     themes.sort(key=lambda t: (not t["crisis"], t["emerging"] is None, -t["posts"], t["name"]))
     for item in themes[:SPARK_THEMES]:
         hourly = timeline(conn, PostFilter(theme=item["name"]), window=DAY, bucket="hour", now=now, tz=zone)
         item["spark"] = [sum(bucket["counts"].values()) for bucket in hourly["buckets"]]
-
-    newest = conn.execute(select(posts.c.fetched_at).order_by(posts.c.id.desc()).limit(1)).scalar()
-    health = source_health(conn)
     return {
-        "city": config.watch.city,
-        "generated_at": now.isoformat(),
-        "updated": now.astimezone(zone).strftime("%H:%M:%S"),
-        "timezone": zone.key,
-        "mode": "crisis" if crisis else "normal",
-        "crisis": crisis,
-        "mood": {**_figures(mood), "previous": _figures(mood["previous"])},
-        "channels": channels,
+        "themes": themes,
+        "terms": [_issue(issue) for issue in issues if issue["kind"] == "term"],
         "timeline": {
-            "day": _timeline(timeline(conn, scope, window=DAY, bucket="hour", now=now, tz=zone), zone),
             "week": _timeline(timeline(conn, scope, window=WEEK, bucket="hour", now=now, tz=zone), zone),
             "week_channels": _timeline(
                 timeline(conn, scope, window=WEEK, bucket="day", by="channel", now=now, tz=zone), zone),
         },
-        "themes": themes,
-        "terms": [_issue(issue) for issue in issues if issue["kind"] == "term"],
-        "alerts": [_alert(alert, zone, now) for alert in list_alerts(conn, status="open", limit=5)],
-        "posts": [_post(p, zone, now) for p in list_posts(conn, scope.replace(until=now + timedelta(minutes=5)),
-                                                          limit=TICKER_POSTS)["items"]],
-        "freshness": {
-            "latest_post_at": newest.isoformat() if newest else None,
-            "latest_post": _clock(newest, zone, now) if newest else None,
-            "stale": newest is None or now - newest > STALE_AFTER,
-        },
-        "sources": {
-            "total": sum(1 for s in health if s["enabled"]),
-            "failing": [s["name"] for s in health if s["enabled"] and s["status"] == "fout"],
-        },
+        "sources": _source_problems(conn),
+        "slow_at": now.isoformat(),
     }
 
 
+def _source_problems(conn: Connection) -> dict:
+    """Enabled sources whose last crawl failed (one indexed lookup per source)."""
+    enabled = conn.execute(select(sources.c.id, sources.c.name).where(sources.c.enabled.is_(True))
+                           .order_by(sources.c.name)).all()
+    failing = []
+    for source_id, name in enabled:
+        run = latest_run(conn, source_id)
+        if run is not None and run.status == "failed":
+            failing.append(name)
+    return {"total": len(enabled), "failing": failing}
+
+
 def _figures(figures: dict) -> dict:
-    keep = ("posts", "negative", "neutral", "positive", "unscored", "shares", "net_sentiment", "low_sample", "change")
-    return {key: figures[key] for key in keep if key in figures}
+    """Summary figures as the wall shows them: sentiment only from scored posts. Until the scorer has
+    caught up, unscored posts would pull net sentiment to 0 and read as "neutral"; the wall shows no
+    number instead, and calls a sample small by the posts that were scored."""
+    keep = ("posts", "negative", "neutral", "positive", "unscored", "shares", "net_sentiment", "change")
+    result = {key: figures[key] for key in keep if key in figures}
+    scored = figures["posts"] - figures["unscored"]
+    result["scored"] = scored
+    result["low_sample"] = scored < MIN_SAMPLE
+    if not scored:
+        result["net_sentiment"] = None
+        result["shares"] = {**figures["shares"], "negative": None, "neutral": None, "positive": None}
+    return result
+
+
+def _mood(figures: dict) -> dict:
+    mood = {**_figures(figures), "previous": _figures(figures["previous"])}
+    if mood["net_sentiment"] is None or mood["previous"]["net_sentiment"] is None:
+        mood["change"] = {**mood["change"], "net_sentiment": None}
+    return mood
 
 
 def _trend(posts_now: int, posts_before: int) -> str:

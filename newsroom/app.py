@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from api import health, posts
+from api import alerts, analytics, audit, config as config_api, export, health, metrics, middleware, newsletters, posts, stream, wall
+from api.deps import read_access
 from core.config import WatchConfig, load_config
+from core.config_file import ConfigFile
 from core.db import make_engine
 from core.settings import Settings, get_settings
+from dashboard import privacy
+from dashboard import routes as wall_page
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,8 @@ def create_app(settings: Settings | None = None, config: WatchConfig | None = No
     )
     app.state.settings = settings
     app.state.config = config
+    # The config file in force: the config API edits it, hand edits are picked up (api.middleware).
+    app.state.config_file = ConfigFile(settings.config, config)
     app.state.engine = engine
 
     @app.exception_handler(Exception)
@@ -36,6 +42,9 @@ def create_app(settings: Settings | None = None, config: WatchConfig | None = No
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "Interne fout; zie het serverlogboek."}, status_code=500)
 
-    for router in (health.router, posts.router):
+    for router in (health.router, posts.router, privacy.router, analytics.router, stream.router, wall.router,
+                   newsletters.router, export.router, alerts.router, config_api.router, audit.router, metrics.router):
         app.include_router(router)
+    middleware.install(app, settings)
+    wall_page.mount(app, dependencies=[Depends(read_access)])
     return app

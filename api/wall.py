@@ -1,0 +1,58 @@
+"""The wall for machines: its state as JSON, flat feeds for signage players, and the crisis switch."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, insert
+
+from core.config import WatchConfig
+from core.schema import audit_log, utcnow
+from core.wall import clear_crisis, dataset, get_crisis, set_crisis
+
+from .deps import get_config, get_engine, read_access, require_token
+from .stream import WallStates, wall_states
+
+router = APIRouter(prefix="/api/wall", tags=["wall"])
+
+
+@router.get("", dependencies=[Depends(read_access)], summary="De staat van de wall (alle panelen)")
+async def wall(states: WallStates = Depends(wall_states)):
+    return await states.current()
+
+
+@router.get("/dataset/{feed}", dependencies=[Depends(read_access)],
+            summary="Eén paneel als platte JSON-lijst, voor narrowcasting (Xibo Remote DataSet)")
+async def wall_dataset(feed: Literal["mood", "posts", "themes", "channels", "alerts"],
+                       states: WallStates = Depends(wall_states)):
+    """A flat JSON array of flat objects: `mood` (one row), `posts` (the ticker), `themes`, `channels`,
+    `alerts` (open alerts). Signage players that cannot send headers pass `?token=` (the read token)."""
+    return dataset(await states.current(), feed)
+
+
+class CrisisSwitch(BaseModel):
+    active: bool = Field(True, description="false: terug naar de gewone wall")
+    theme: str | None = Field(None, max_length=100, description="het thema van de crisis (naam uit de configuratie)")
+    message: str = Field("", max_length=300, description="korte toelichting voor het webcareteam")
+
+
+@router.post("/crisis", summary="Zet de wall in crisisweergave voor een thema, of weer uit (webhook)")
+def wall_crisis(switch: CrisisSwitch, engine: Engine = Depends(get_engine), config: WatchConfig = Depends(get_config),
+                states: WallStates = Depends(wall_states), actor: str = Depends(require_token)):
+    """`{"theme": "afval", "message": "Storing afvalinzameling"}` switches the wall to the theme's crisis
+    view within seconds; `{"active": false}` switches it back."""
+    names = [theme.name for theme in config.themes]
+    if switch.active and switch.theme not in names:
+        raise HTTPException(422, f"Onbekend thema {switch.theme!r}; bekend zijn: {', '.join(names)}.")
+    with engine.begin() as conn:
+        if switch.active:
+            crisis = set_crisis(conn, switch.theme, switch.message.strip(), by=actor)
+            action, detail = "wall_crisis_on", {"theme": switch.theme, "message": crisis["message"]}
+        else:
+            previous = get_crisis(conn)
+            clear_crisis(conn)
+            crisis, action, detail = None, "wall_crisis_off", {"theme": previous["theme"] if previous else None}
+        conn.execute(insert(audit_log).values(at=utcnow(), actor=actor, action=action, detail=detail))
+    states.expire()
+    return {"crisis": crisis}
