@@ -16,12 +16,12 @@ from typing import Any, Iterable
 from .matching import fold
 
 # @name, @name@instance.social, @name.bsky.social, u/name (Reddit)
-_MENTION = re.compile(r"(?<![\w@/])(@[A-Za-z0-9_.\-]+(?:@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})?|\bu/[A-Za-z0-9_\-]{3,20})")
+_MENTION = re.compile(r"(?<![\w@/])(@[A-Za-z0-9_.\-]+(?:@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})?|/?\bu/[A-Za-z0-9_\-]{3,20})")
 
 
 def _key(value: str) -> str:
     value = value.strip().lower()
-    for prefix in ("@", "u/"):
+    for prefix in ("@", "/u/", "u/"):
         if value.startswith(prefix):
             value = value[len(prefix):]
     return value.rstrip(".")

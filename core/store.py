@@ -251,7 +251,8 @@ def save_post(conn: Connection, source, item: dict[str, Any], themes: Sequence[T
 
     A new post is tagged with the `themes` it matches and put in its story (core.themes, core.stories).
 
-    A post is a duplicate when its source already has its external id or content, or when any source
+    A post is a duplicate when its source already has its external id or content (on forums and
+    social media: the same content by the same author), or when any source
     already has its canonical URL. A duplicate's engagement counts are refreshed: they only grow.
     The same text from another source (syndication) is a new post; core.stories groups them.
     """
@@ -265,6 +266,10 @@ def save_post(conn: Connection, source, item: dict[str, Any], themes: Sequence[T
         and_(posts.c.source_id == source.id, posts.c.external_id == item["external_id"][:512]),
         and_(posts.c.source_id == source.id, posts.c.content_hash == digest),
     ]
+    if source.channel != "news":
+        # On forums and social media two people may write the same short reply ("Dank je!"):
+        # the same text is only a repeat when the same author posts it again.
+        conditions[1] = and_(conditions[1], posts.c.author_id == item.get("author_id"))
     if canon:
         conditions.append(posts.c.canonical_url == canon)
     existing = conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).scalar()

@@ -215,3 +215,46 @@ def count(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return max(0, int(value))
     return None
+
+
+# --- markup --------------------------------------------------------------------------------------
+
+def without(markup: str | None, selectors: list[str] | tuple[str, ...]) -> str:
+    """An HTML fragment with the elements matching CSS `selectors` removed (quotes of other posts,
+    link previews, signatures): what is left is the author's own words."""
+    if not markup or not selectors:
+        return markup or ""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return markup
+    for selector in selectors:
+        for element in root.cssselect(selector):
+            element.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+def first_image(markup: str | None, base: str, skip_classes: tuple[str, ...] = ()) -> str | None:
+    """The first <img> of an HTML fragment that is a picture (not an emoji or avatar), as an absolute URL."""
+    if not markup or "<img" not in markup:
+        return None
+    import lxml.html
+    from lxml import etree
+
+    from .extract import absolute_url
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return None
+    for image in root.iter("img"):
+        classes = set((image.get("class") or "").split())
+        if classes & set(skip_classes):
+            continue
+        url = absolute_url(image.get("data-src") or image.get("src"), base)
+        if url:
+            return url
+    return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -9,6 +10,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
+
+from .apis import rate_limit_exhausted
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +100,56 @@ class RetryAfterMiddleware:
         logger.info("%s answered %s; waiting %g s before retrying", request.url, response.status, wait)
         await sleep(wait)
         return retry
+
+
+class RateLimitMiddleware:
+    """Rate-limit headers (X-RateLimit-*, RateLimit-*): when an answer says the budget is used up, every
+    later request to that host waits until the budget resets, so a source backs off instead of hammering.
+    A 429 or 503 with Retry-After holds back the host's other requests the same way.
+
+    A reset further away than NEWSROOM_RETRY_AFTER_MAX is not waited for: those requests are refused
+    with the reason, which reaches the spider's errback (the run fails with it when the request is needed).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("NEWSROOM_RETRY_AFTER_MAX", 120.0)
+        self.paused_until: dict[str, float] = {}  # host:port -> time.monotonic() when the budget is back
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request):
+        host = urlparse_cached(request).netloc
+        until = self.paused_until.get(host)
+        if until is None:
+            return None
+        wait = until - time.monotonic()
+        if wait <= 0:
+            self.paused_until.pop(host, None)
+            return None
+        if wait > self.max_wait:
+            self.crawler.stats.inc_value("newsroom/rate_limit_refused")
+            raise IgnoreRequest(
+                f"the rate limit of {host} is used up for {wait:.0f} s more, longer than the "
+                f"{self.max_wait:g} s we wait; not asking for {request.url}"
+            )
+        self.crawler.stats.inc_value("newsroom/rate_limit_waits")
+        logger.info("rate limit of %s used up; waiting %.1f s before %s", host, wait, request.url)
+        await sleep(wait)
+        return None
+
+    def process_response(self, request, response):
+        wait = rate_limit_exhausted(response.headers)
+        if response.status in (429, 503):
+            # RetryAfterMiddleware waits before retrying this request; the others to the host wait too.
+            asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if asked is not None:
+                wait = max(wait or 0.0, asked)
+        if wait is not None:
+            host = urlparse_cached(request).netloc
+            until = time.monotonic() + wait
+            self.paused_until[host] = max(until, self.paused_until.get(host, 0.0))
+            logger.info("%s says its rate limit is used up; the next request waits %.1f s", host, wait)
+        return response

@@ -39,6 +39,8 @@ class CrawlSettings(BaseSettings):
 LOOPBACK_MIDDLEWARE = "crawlers.middlewares.LoopbackOnlyMiddleware"
 # process_response runs from high to low numbers: this sees a 429 before RetryMiddleware (550).
 RETRY_AFTER_MIDDLEWARE = "crawlers.middlewares.RetryAfterMiddleware"
+# Above RetryAfterMiddleware: it sees every answer first (a 429 usually says the budget is used up too).
+RATE_LIMIT_MIDDLEWARE = "crawlers.middlewares.RateLimitMiddleware"
 
 
 def scrapy_settings(crawl: CrawlSettings, *, user_agent: str, loopback_only: bool) -> dict[str, Any]:
@@ -70,7 +72,7 @@ def scrapy_settings(crawl: CrawlSettings, *, user_agent: str, loopback_only: boo
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         # Only the web: a feed must not make us read local files or talk to FTP/S3.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
-        "DOWNLOADER_MIDDLEWARES": {LOOPBACK_MIDDLEWARE: 40, RETRY_AFTER_MIDDLEWARE: 560},
+        "DOWNLOADER_MIDDLEWARES": {LOOPBACK_MIDDLEWARE: 40, RETRY_AFTER_MIDDLEWARE: 560, RATE_LIMIT_MIDDLEWARE: 570},
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "LOG_LEVEL": crawl.log_level,
     }

@@ -4,7 +4,7 @@
     server.serve("/feed.xml", body, content_type="application/rss+xml", etag='"v1"')
     server.serve("/slow", b"...", delay=5)
     server.serve("/busy", [Reply(status=429, headers={"Retry-After": "2"}), Reply(body=b"ok")])
-    server.requests_to("/feed.xml")   # what the crawler sent, headers included
+    server.requests_to("/feed.xml")   # what the crawler sent, headers (and a POST's body) included
 
 A list of replies is served in order; its last reply repeats. A route with an ETag or Last-Modified
 answers 304 to a matching If-None-Match / If-Modified-Since. /robots.txt allows everything unless
@@ -37,6 +37,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     at: float
+    body: bytes = b""
 
 
 class LocalServer:
@@ -93,9 +94,16 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
+                self._serve("GET", b"")
+
+            def do_POST(self):  # logins (token endpoints) answer a POST at the same routes
+                length = int(self.headers.get("Content-Length") or 0)
+                self._serve("POST", self.rfile.read(length) if length else b"")
+
+            def _serve(self, method: str, body: bytes):
                 path = self.path.split("?", 1)[0]
                 with server._lock:
-                    server.requests.append(Recorded("GET", self.path, dict(self.headers.items()), time.time()))
+                    server.requests.append(Recorded(method, self.path, dict(self.headers.items()), time.time(), body))
                 reply = server._next_reply(path)
                 if reply is None:
                     self._answer(Reply(body=b"niet gevonden", status=404, content_type="text/plain"))

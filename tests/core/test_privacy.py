@@ -37,3 +37,9 @@ def test_mentions_are_pseudonymised_except_public_roles():
     assert out.count("@inwoner-") == 2
     assert "mail@example.nl" in out  # an e-mail address is not a mention
     assert P.mentions("@piet_p@mastodon.social") == "@" + P.pseudonym("piet_p@mastodon.social")
+
+
+def test_reddit_mentions_with_leading_slash():
+    out = P.mentions("Zie /u/grunnegerjong en u/grunnegerjong")
+    assert "grunnegerjong" not in out
+    assert out.count("@" + P.pseudonym("grunnegerjong")) == 2

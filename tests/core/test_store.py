@@ -111,3 +111,17 @@ def test_runs_of_killed_processes_are_marked_failed(engine):
         assert abandon_stale_runs(conn) == 1
         row = conn.execute(select(crawl_runs).where(crawl_runs.c.id == run)).one()
     assert row.status == "failed" and "killed" in row.error
+
+
+def test_same_short_reply_by_two_people_is_kept(engine):
+    config = parse_config({
+        "watch": {"city": "Groningen", "terms": ["Groningen"]},
+        "sources": [{"name": "reddit-groningen", "kind": "reddit", "url": "https://reddit.example"}],
+    })
+    with engine.begin() as conn:
+        sync_sources(conn, config)
+        reddit = get_source(conn, "reddit-groningen")
+        reply = {"text": "Dank je!", "published_at": NOW}
+        assert save_post(conn, reddit, {**reply, "external_id": "t1_a", "author_id": "inwoner-1"})[0] == "new"
+        assert save_post(conn, reddit, {**reply, "external_id": "t1_b", "author_id": "inwoner-2"})[0] == "new"
+        assert save_post(conn, reddit, {**reply, "external_id": "t1_c", "author_id": "inwoner-1"})[0] == "duplicate"

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +97,29 @@ def newsroom_on(db_url, write_config):
     room = Newsroom(db_url, write_config(), write_config)
     yield room
     room.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_newsroom(tmp_path_factory):
+    """module_newsroom(toml) -> a Newsroom on one SQLite store for the whole test module, with `toml` as
+    its complete watch configuration. Platform tests crawl several sources (one per test) into it."""
+    path = tmp_path_factory.mktemp("newsroom")
+    rooms = []
+
+    def make(toml: str) -> Newsroom:
+        config = path / "watch.toml"
+        config.write_text(textwrap.dedent(toml), encoding="utf-8")
+        room = Newsroom(f"sqlite:///{path / 'newsroom.db'}", config, None)
+        rooms.append(room)
+        return room
+
+    yield make
+    for room in rooms:
+        room.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_server():
+    server = LocalServer()
+    yield server
+    server.close()

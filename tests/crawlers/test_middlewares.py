@@ -44,5 +44,7 @@ def test_crawl_settings_come_from_the_environment(monkeypatch):
 
 def test_spider_class_by_kind():
     assert spider_class("feed") is FeedSpider
-    with pytest.raises(UnknownKind, match="no spider for source kind 'mastodon'"):
-        spider_class("mastodon")
+    assert [spider_class(kind).kind for kind in ("mastodon", "bluesky", "discourse", "reddit", "forum")] == [
+        "mastodon", "bluesky", "discourse", "reddit", "forum"]
+    with pytest.raises(UnknownKind, match="no spider for source kind 'telegram'"):
+        spider_class("telegram")
