@@ -84,7 +84,10 @@ def run(
 @app.command()
 def demo(
     port: Optional[int] = typer.Option(None, help="poort van de webapp (standaard NEWSROOM_PORT)"),
-    speed: float = typer.Option(1.0, min=0.1, max=100.0, help="hoeveel keer sneller nieuwe berichten verschijnen"),
+    speed: float = typer.Option(1.0, min=0.1, max=100.0,
+                                help="hoeveel keer sneller de demo-klok loopt: bij 1 berichten van de laatste "
+                                     "48 uur en een nieuw bericht per ~40 s (vaker als er iets speelt), bij 10 de "
+                                     "laatste 4,8 uur en elke ~4 s; signalen zijn afgestemd op 1"),
     database: Path = typer.Option(Path("newsroom-demo.db"), "--db",
                                   help="SQLite-bestand van de demo; wordt bij elke start leeggemaakt"),
 ):
@@ -226,6 +229,7 @@ def model_train(
     epochs: int = typer.Option(3, min=1),
     xlmt: int = typer.Option(2500, min=0, help="aantal meertalige tweets (XLM-T)"),
     xed: int = typer.Option(1200, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
+    stop_after_epoch: Optional[int] = typer.Option(None, min=1, help="stoppen na dit aantal epochs (schema blijft --epochs)"),
     seed: int = typer.Option(13),
     corrections: bool = typer.Option(True, help="correcties van het webcareteam uit de database meenemen"),
 ):
@@ -234,7 +238,7 @@ def model_train(
 
     settings = get_settings()
     options = TrainOptions(epochs=epochs, xlmt=xlmt, xed=xed, seed=seed, out=out, export_to=export_to,
-                           threads=settings.threads)
+                           threads=settings.threads, stop_after_epoch=stop_after_epoch)
     if data:
         options.data_dir = data
     if corrections:

@@ -65,11 +65,11 @@ def analytics_job(engine: Engine, config: WatchConfig) -> list[int]:
     return opened
 
 
-def alerts_job(engine: Engine, config: WatchConfig, settings: Settings) -> list[dict]:
+def alerts_job(engine: Engine, config: WatchConfig, settings: Settings, started: datetime) -> list[dict]:
     """Open source-health alerts for silent sources (and resolve recovered ones), then deliver new
     alerts by e-mail and webhook (alerting.deliver: routes, quiet hours, cooldown)."""
     with engine.begin() as conn:
-        changes = check_sources(conn, config, tz=ZoneInfo(settings.timezone))
+        changes = check_sources(conn, config, tz=ZoneInfo(settings.timezone), awake_since=started)
     if changes["opened"] or changes["resolved"]:
         log.info("source health: opened alerts %s, resolved %s", changes["opened"], changes["resolved"])
     reports = deliver_pending(engine, config, settings)
@@ -104,11 +104,21 @@ class ScoringJob:
     def __init__(self, settings: Settings, engine: Engine):
         self.settings, self.engine, self.scorer = settings, engine, None
 
+    # Posts scored between two looks at `stopping`: stopping the application waits for a few batches at most.
+    chunk = 64
+
     def __call__(self) -> int:
+        if stopping.is_set():
+            return 0
         if self.scorer is None:
             self.scorer = load_scorer(self.settings)
             log.info("sentiment model %s %s loaded", self.scorer.model_id, self.scorer.model_version)
-        scored = score_pending(self.engine, self.scorer)
+        scored = 0
+        while not stopping.is_set():
+            done = score_pending(self.engine, self.scorer, limit=self.chunk)
+            scored += done
+            if done < self.chunk:
+                break
         if scored:
             log.info("scored %d posts", scored)
         return scored
@@ -198,7 +208,7 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> 
     )
     schedule_newsletter(scheduler, settings, config, engine)
     scheduler.add_job(
-        alerts_job, IntervalTrigger(minutes=1), args=[engine, config, settings], id="alerts",
+        alerts_job, IntervalTrigger(minutes=1), args=[engine, config, settings, utcnow()], id="alerts",
         name="source health and alert delivery", executor="work", replace_existing=True,
     )
     scheduler.add_job(
