@@ -20,7 +20,7 @@ if $want_tests; then
   pip install -e ".[test]"
   if ! command -v chromium >/dev/null 2>&1 && [[ ! -x /usr/bin/chromium ]]; then
     if [[ $(id -u) -eq 0 ]]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null
     else
       echo "setup.sh: Chromium is missing; install it (apt-get install chromium) for the browser tests" >&2
     fi

@@ -37,6 +37,20 @@ def _load() -> tuple[Settings, WatchConfig]:
     return settings, config
 
 
+class _ExpectedOverlap(logging.Filter):
+    """The scorer works through a backlog longer than its interval: that skip is expected, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not ("maximum number of running instances" in record.getMessage() and "scoring" in record.getMessage())
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every job start and end at INFO drowns what the jobs themselves report.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
+
+
 def _store(settings: Settings):
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -76,7 +90,7 @@ def run(
     port: Optional[int] = typer.Option(None, help="poort (standaard NEWSROOM_PORT)"),
 ):
     """The main job: migrate the store, start the scheduler and serve the web app."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging()
     settings, config = _load()
     serve(settings, config, host=host, port=port)
 
@@ -94,7 +108,7 @@ def demo(
     """The same as `run`, fully offline: a replay server on 127.0.0.1 serves invented posts of every source kind."""
     from .demo import DemoError, quicken, start_demo
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging()
     try:
         with start_demo(database=database, speed=speed, port=port) as (settings, config, replay):
             console.print(f"demo: opslag {database}, configuratie {settings.config}")
