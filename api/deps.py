@@ -42,33 +42,58 @@ def _bearer(request: Request) -> str:
 
 
 def _matches(given: str, expected: str) -> bool:
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+    return bool(expected) and bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+ADMIN = "admin"
+
+
+def _writer(token: str, settings: Settings) -> str | None:
+    """The name of the write token given: "admin" for NEWSROOM_API_TOKEN, else its NEWSROOM_API_TOKENS name."""
+    if _matches(token, settings.api_token):
+        return ADMIN
+    for name, expected in settings.named_tokens().items():
+        if _matches(token, expected):
+            return name
+    return None
 
 
 def require_token(request: Request, settings: Settings = Depends(get_settings)) -> str:
-    """Writes: always need NEWSROOM_API_TOKEN. Returns the actor name for the audit log."""
-    if not settings.api_token:
+    """Writes: always need a write token (NEWSROOM_API_TOKEN or a named one). Returns the actor name
+    for the audit log."""
+    if not settings.api_token and not settings.named_tokens():
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Schrijven is uitgeschakeld: NEWSROOM_API_TOKEN is niet ingesteld.")
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not _matches(token.strip(), settings.api_token):
+    actor = _writer(token.strip(), settings) if scheme.lower() == "bearer" else None
+    if actor is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "Geldig token vereist (Authorization: Bearer …).",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return "api"
+    return actor
+
+
+def require_admin(actor: str = Depends(require_token)) -> str:
+    """The administrator's own token (NEWSROOM_API_TOKEN): viewing the audit log."""
+    if actor != ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Alleen met het beheerderstoken (NEWSROOM_API_TOKEN).")
+    return actor
 
 
 def read_access(request: Request, settings: Settings = Depends(get_settings)) -> str:
-    """Reads: open on the local network unless NEWSROOM_READS_NEED_TOKEN; then API or read token."""
+    """Reads: open on the local network unless NEWSROOM_READS_NEED_TOKEN; then a write or read token.
+
+    Returns the actor name for the audit log ("anonymous" when reads are open and no token is sent)."""
+    token = _bearer(request)
+    actor = _writer(token, settings) if token else None
+    if actor is None and _matches(token, settings.read_token):
+        actor = "reader"
+    if actor is not None:
+        return actor
     if not settings.reads_need_token:
         return "anonymous"
-    token = _bearer(request)
-    if _matches(token, settings.api_token):
-        return "api"
-    if _matches(token, settings.read_token):
-        return "reader"
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "Token vereist om te lezen.", headers={"WWW-Authenticate": "Bearer"}
     )

@@ -8,13 +8,21 @@ from fastapi import HTTPException, Query
 
 from core.filters import PostFilter
 
+# Ids are 32-bit integers in the store; larger ones can't exist and must not reach the database.
+ID_MAX = 2**31 - 1
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
-def _aware(value: datetime | None, name: str) -> datetime | None:
+
+def aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
         # Times without offset are taken as UTC, the way the API writes them.
         value = value.replace(tzinfo=timezone.utc)
+    # Windows are computed around these (the window before, buckets); far-off years only overflow.
+    if not EARLIEST <= value <= LATEST:
+        raise HTTPException(422, f"Tijdstip buiten het bereik {EARLIEST.year}–{LATEST.year}: {value.isoformat()}")
     return value
 
 
@@ -29,7 +37,7 @@ def post_filter(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> PostFilter:
-    since, until = _aware(since, "since"), _aware(until, "until")
+    since, until = aware(since), aware(until)
     if since and until and since >= until:
         raise HTTPException(422, "'since' moet vóór 'until' liggen.")
     return PostFilter(q=q or None, channel=channel, source=source, theme=theme, label=label, lang=lang,

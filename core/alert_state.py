@@ -99,16 +99,16 @@ def _history(details: dict, status: str, actor: str, at: datetime, note: str | N
 
 
 def set_status(conn: Connection, alert_id: int, status: str, *, actor: str, note: str | None = None,
-               now: datetime | None = None) -> dict[str, Any]:
-    """Acknowledge or resolve an alert. Repeating the current status changes nothing; a resolved
-    alert cannot be acknowledged again (BadTransition)."""
+               now: datetime | None = None) -> tuple[dict[str, Any], bool]:
+    """Acknowledge or resolve an alert; returns (the alert, whether it changed). Repeating the
+    current status changes nothing; a resolved alert cannot be acknowledged again (BadTransition)."""
     if status not in ("acknowledged", "resolved"):
         raise BadTransition(f"unknown status {status!r}")
     row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
     if row is None:
         raise AlertNotFound(f"alert {alert_id} not found")
     if row.status == status:
-        return get_alert(conn, alert_id)
+        return get_alert(conn, alert_id), False
     if row.status == "resolved":
         raise BadTransition("Dit signaal is al afgehandeld.")
     now = now or utcnow()
@@ -116,18 +116,20 @@ def set_status(conn: Connection, alert_id: int, status: str, *, actor: str, note
     if status == "resolved":
         values["resolved_at"] = now
     conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
-    return get_alert(conn, alert_id)
+    return get_alert(conn, alert_id), True
 
 
 # --- silent sources -------------------------------------------------------------------------------
 
 def silent_sources(conn: Connection, config: WatchConfig, now: datetime | None = None,
-                   intervals: int = SILENT_INTERVALS) -> dict[str, dict[str, Any]]:
+                   intervals: int = SILENT_INTERVALS, awake_since: datetime | None = None) -> dict[str, dict[str, Any]]:
     """{source name: why it is silent} for enabled, configured sources that should have been heard.
 
     Silent: no successful crawl for `intervals` of its intervals (the crawler is failing), or no new
     post for that long while its own average rate in the week before expected at least
     EXPECTED_MISSING posts in that time (the crawler runs but finds nothing: a changed feed or page).
+    `awake_since`: when the scheduler started; a source is not missed before it had its chances since
+    then, so a server that was down overnight doesn't raise an alert for every source at start.
     """
     now = now or utcnow()
     configured = {s.name for s in config.sources if s.enabled}
@@ -145,8 +147,8 @@ def silent_sources(conn: Connection, config: WatchConfig, now: datetime | None =
             continue
         every = timedelta(seconds=source.every_seconds)
         limit = now - intervals * every
-        if source.created_at > limit:
-            continue  # too young to be missed
+        if source.created_at > limit or (awake_since is not None and awake_since > limit):
+            continue  # too young to be missed, or not crawled long enough since the start
         ok_at, post_at = last_ok.get(source.id), last_post.get(source.id)
         base = {"every_seconds": source.every_seconds, "last_success": _iso(ok_at), "last_post": _iso(post_at)}
         if ok_at is None or ok_at < limit:
@@ -183,7 +185,7 @@ def _source_title(name: str, why: dict[str, Any], tz) -> str:
 
 
 def check_sources(conn: Connection, config: WatchConfig, now: datetime | None = None, *, tz=None,
-                  intervals: int = SILENT_INTERVALS) -> dict[str, list[int]]:
+                  intervals: int = SILENT_INTERVALS, awake_since: datetime | None = None) -> dict[str, list[int]]:
     """Open a source alert (kind "source") for every silent source that has none unresolved and had
     none opened within the cooldown; resolve the source alerts of sources that are heard again.
     Returns {"opened": [ids], "resolved": [ids]}."""
@@ -192,7 +194,7 @@ def check_sources(conn: Connection, config: WatchConfig, now: datetime | None = 
     now = now or utcnow()
     tz = tz or ZoneInfo("Europe/Amsterdam")
     cooldown = parse_duration(config.alerts.cooldown)
-    silent = silent_sources(conn, config, now, intervals)
+    silent = silent_sources(conn, config, now, intervals, awake_since)
     unresolved = conn.execute(
         select(alerts).where(alerts.c.kind == "source", alerts.c.status != "resolved")
     ).all()
@@ -231,18 +233,21 @@ def pending_alerts(conn: Connection) -> list[dict[str, Any]]:
     return [alert_dict(row) for row in rows]
 
 
-def last_delivered(conn: Connection, kind: str, key: str, *, since: datetime, other_than: int) -> dict | None:
-    """The latest alert for the same subject actually sent to someone since `since`."""
+def recent_deliveries(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+    """Alerts that reached someone since `since`: [{"id", "kind", "key", "post_ids", "targets"}], where
+    targets are the delivery targets that got it."""
     rows = conn.execute(
-        select(alerts).where(
-            alerts.c.kind == kind, alerts.c.key == key, alerts.c.id != other_than,
-            alerts.c.delivered_at.is_not(None), alerts.c.delivered_at > since,
-        ).order_by(alerts.c.delivered_at.desc())
+        select(alerts.c.id, alerts.c.kind, alerts.c.key, alerts.c.post_ids, alerts.c.details)
+        .where(alerts.c.delivered_at.is_not(None), alerts.c.delivered_at > since)
+        .order_by(alerts.c.delivered_at.desc())
     ).all()
+    result = []
     for row in rows:
-        if any(d.get("ok") for d in (row.details or {}).get("deliveries", {}).values()):
-            return alert_dict(row)
-    return None
+        targets = {t for t, d in (row.details or {}).get("deliveries", {}).items() if d.get("ok")}
+        if targets:
+            result.append({"id": row.id, "kind": row.kind, "key": row.key, "post_ids": set(row.post_ids or []),
+                           "targets": targets})
+    return result
 
 
 def save_delivery(conn: Connection, alert_id: int, *, deliveries: dict[str, dict], done: bool,

@@ -35,7 +35,10 @@ def parse_duration(value: str) -> timedelta:
     match = _DURATION.match(str(value))
     if not match:
         raise ValueError(f"expected a duration like '30s', '10m', '2h' or '14d', got {value!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"duration {value!r} is too long") from None
 
 
 class _Strict(BaseModel):

@@ -176,6 +176,7 @@ def put_entry(section: str, name: str, values: dict) -> Callable[[tomlkit.TOMLDo
         for key, value in table.items():
             if key != "name":
                 ordered[key] = value
+        ordered.add(tomlkit.nl())  # a blank line before whatever follows
         entries = _entries(document, section)
         if entries is None:
             entries = tomlkit.aot()

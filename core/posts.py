@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import Connection, ColumnElement, and_, func, or_, select
+from sqlalchemy.sql.selectable import Subquery
 
 from .filters import PostFilter
 from .schema import label_corrections, post_themes, posts, scores, sources, stories
-from .search import rank
+from .search import relevance
 
 MAX_LIMIT = 500
 SORTS = ("newest", "oldest", "relevance", "engagement")
@@ -42,19 +43,21 @@ def _engagement() -> ColumnElement:
     return func.coalesce(posts.c.likes, 0) + func.coalesce(posts.c.reposts, 0) + func.coalesce(posts.c.replies, 0)
 
 
-def _sort_keys(sort: str, q: str | None) -> tuple[list[_Key], bool]:
-    """(keys, descending) of a sort order; every order ends in (published_at, id) so keys are unique."""
+def _sort_keys(sort: str, q: str | None, dialect: str) -> tuple[list[_Key], bool, Subquery | None]:
+    """(keys, descending, a subquery to join) of a sort order; every order ends in (published_at, id)
+    so keys are unique."""
     time_and_id = [
         _Key("published_at", posts.c.published_at, datetime.fromisoformat),
         _Key("id", posts.c.id, int),
     ]
     if sort == "oldest":
-        return time_and_id, False
+        return time_and_id, False, None
     if sort == "engagement":
-        return [_Key("engagement", _engagement(), int), *time_and_id], True
+        return [_Key("engagement", _engagement(), int), *time_and_id], True, None
     if sort == "relevance" and q:
-        return [_Key("relevance", rank(q), float), *time_and_id], True
-    return time_and_id, True  # newest, and relevance without a query
+        join, score = relevance(q, dialect)
+        return [_Key("relevance", score, float), *time_and_id], True, join
+    return time_and_id, True, None  # newest, and relevance without a query
 
 
 def encode_cursor(sort: str, values: list[Any]) -> str:
@@ -87,10 +90,18 @@ def _after(keys: list[_Key], values: list[Any], descending: bool) -> ColumnEleme
     ))
 
 
+# What post_dict and the thread need; not the crawl's raw `extra` JSON, hashes or canonical URL.
+_POST_COLUMNS = tuple(posts.c[name] for name in (
+    "id", "source_id", "channel", "external_id", "url", "title", "text", "author", "author_public",
+    "author_reach", "likes", "reposts", "replies", "image_url", "lang", "parent_external_id", "thread_url",
+    "story_id", "published_at", "fetched_at",
+))
+
+
 def _post_query():
     return (
         select(
-            posts,
+            *_POST_COLUMNS,
             sources.c.name.label("source"),
             scores.c.label,
             scores.c.negative,
@@ -155,8 +166,10 @@ def list_posts(conn: Connection, filters: PostFilter, *, limit: int = 50, cursor
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
     limit = max(1, min(limit, MAX_LIMIT))
-    keys, descending = _sort_keys(sort, filters.q)
+    keys, descending, join = _sort_keys(sort, filters.q, conn.dialect.name)
     query = _post_query().add_columns(*(k.expression.label(f"sort_{i}") for i, k in enumerate(keys)))
+    if join is not None:
+        query = query.join(join, join.c.post_id == posts.c.id)
     query = query.where(*filters.conditions())
     if cursor:
         query = query.where(_after(keys, decode_cursor(cursor, sort, keys), descending))

@@ -12,16 +12,20 @@ Both take the same query syntax (the "websearch" syntax of PostgreSQL): every wo
 diacritics never matter ("financiele" finds "financiële"). SQLite matches word prefixes
 ("afval" finds "afvalcontainer"); PostgreSQL stems Dutch words ("containers" finds "container").
 
-`matches(q)` and `rank(q)` are SQL expressions on `posts` that compile to the right SQL per database,
-so PostFilter.conditions() stays independent of the database.
+`matches(q)` is an SQL expression on `posts` that compiles to the right SQL per database, so
+PostFilter.conditions() stays independent of the database; `relevance(q, dialect)` gives the score to
+sort by.
 """
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
-from sqlalchemy import Boolean, Double, Float, String, bindparam, cast, column, false, func, literal, literal_column, select, table
+from sqlalchemy import Boolean, Connection, Double, Float, String, bindparam, cast, column, false, func, literal, literal_column, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from .schema import posts
@@ -33,6 +37,20 @@ PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnAAAAAAEEEEIIIIOOOOOUUUUYCN"
 TS_CONFIG = "dutch"
 # Title words weigh twice as much as text words in SQLite's bm25 (PostgreSQL: weights A and B).
 BM25 = "bm25(posts_fts, 2.0, 1.0)"
+
+# The SQLite triggers of migration 0003, for suspend_sqlite_index().
+SQLITE_TRIGGERS = (
+    """CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO posts_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    """CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+        INSERT INTO posts_fts(posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    END""",
+    """CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, text ON posts BEGIN
+        INSERT INTO posts_fts(posts_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO posts_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+)
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORDS = re.compile(r"[^\W_]+")
@@ -110,7 +128,7 @@ class Matches(_Search):
 
 
 class Rank(_Search):
-    """How well a post matches the query; higher is better (0 for posts that don't match)."""
+    """PostgreSQL: how well a post matches the query; higher is better (0 for posts that don't match)."""
 
     inherit_cache = True
     type = Float()
@@ -120,8 +138,25 @@ def matches(q: str) -> ColumnElement[bool]:
     return Matches(q)
 
 
-def rank(q: str) -> ColumnElement[float]:
-    return Rank(q)
+def relevance(q: str, dialect: str) -> tuple[Subquery | None, ColumnElement[float]]:
+    """How well each post matches `q`, higher is better: (a subquery to join on its post_id column,
+    or None; the score expression).
+
+    SQLite scores every match once in a subquery (bm25 only works in a query on the FTS table, and
+    a correlated subquery per post would cost quadratic time); PostgreSQL ranks the row's tsvector.
+    """
+    if dialect == "postgresql":
+        return None, Rank(q)
+    mode, expression = fts5_query(q)
+    if mode != "match":
+        return None, literal(0.0)
+    # bm25 is lower for better matches; negated so every database sorts descending.
+    hits = (
+        select(_fts.c.rowid.label("post_id"), (-literal_column(BM25)).label("score"))
+        .where(literal_column("posts_fts").op("MATCH")(bindparam("search_fts", expression, type_=String, unique=True)))
+        .subquery("search_hits")
+    )
+    return hits, hits.c.score
 
 
 def _fts_ids(element):
@@ -137,20 +172,6 @@ def _matches_sqlite(element, compiler, **kw):
     else:
         expression = posts.c.id.in_(_fts_ids(element))
     return compiler.process(expression, **kw)
-
-
-@compiles(Rank, "sqlite")
-def _rank_sqlite(element, compiler, **kw):
-    if element.mode != "match":
-        return compiler.process(literal(0.0), **kw)
-    # bm25 is lower for better matches; negated so every database sorts descending.
-    expression = (
-        select(-literal_column(BM25))
-        .select_from(_fts)
-        .where(literal_column("posts_fts").op("MATCH")(element.fts), _fts.c.rowid == posts.c.id)
-        .scalar_subquery()
-    )
-    return compiler.process(func.coalesce(expression, 0.0), **kw)
 
 
 @compiles(Matches, "postgresql")
@@ -169,3 +190,21 @@ def _rank_postgresql(element, compiler, **kw):
 @compiles(Rank)
 def _unsupported(element, compiler, **kw):
     raise NotImplementedError(f"full-text search needs SQLite or PostgreSQL, not {compiler.dialect.name}")
+
+
+@contextmanager
+def suspend_sqlite_index(conn: Connection) -> Iterator[None]:
+    """For bulk loads on SQLite (imports, benchmarks, large test stores): the index triggers are
+    dropped for the duration and the index is rebuilt once afterwards, which is several times faster
+    than indexing row by row. Call it inside a transaction; a no-op on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    for name in ("posts_fts_insert", "posts_fts_delete", "posts_fts_update"):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        for statement in SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')")

@@ -75,3 +75,5 @@ def test_parse_duration():
     assert parse_duration("14d").days == 14
     with pytest.raises(ValueError):
         parse_duration("10 minutes")
+    with pytest.raises(ValueError, match="too long"):
+        parse_duration("84695044920149d")

@@ -9,7 +9,6 @@ See core/search.py for how they are queried. The SQL is written out here (not im
 revision stays what it was when later code changes.
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = "0003"

@@ -1,0 +1,187 @@
+"""Deliver new alerts (delivered_at IS NULL) to the routes in config.alerts.routes.
+
+- Routing: a route with `themes` gets the alerts of those themes; a route without gets every alert
+  (themes, emerging terms and source health).
+- Quiet hours (alerts.quiet_hours, "22:00-07:00" local time): nothing is sent; what opened in them
+  goes out when they end, minus what was resolved meanwhile.
+- Cooldown (alerts.cooldown): an alert whose subject (kind + key) already reached people within the
+  cooldown is not sent again; it stays visible in the API and on the wall. Nor is an alert sent to
+  a target that, within the cooldown, already got an alert about mostly the same posts (one spike
+  raises a theme alert and term alerts for its words: people get it once).
+- Each target (one e-mail per route, one POST per webhook) is tracked in details["deliveries"]; a
+  failed target is retried at the next run, up to MAX_ATTEMPTS, without resending to those that had it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import Engine
+
+from core.alert_state import alert_posts, pending_alerts, recent_deliveries, save_delivery
+from core.config import AlertRoute, WatchConfig, parse_duration
+from core.schema import utcnow
+from core.settings import Settings
+
+from . import messages
+from .mail import MailNotConfigured, send_mail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# An alert is "about the same posts" as an earlier one when at least this share of its posts were in it.
+SAME_POSTS = 0.5
+WEBHOOK_TIMEOUT = 10.0
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str  # stable name in the delivery record; never the webhook URL itself (it holds a secret)
+    kind: str  # email | webhook
+    emails: tuple[str, ...] = ()
+    url: str = ""
+    format: str = "json"
+
+
+def quiet_window(spec: str) -> tuple[time, time] | None:
+    """'22:00-07:00' -> (22:00, 07:00); '' -> None; ValueError on anything else."""
+    if not spec or not spec.strip():
+        return None
+    match = _QUIET.match(spec)
+    if not match:
+        raise ValueError(f"alerts.quiet_hours: expected 'HH:MM-HH:MM', got {spec!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"alerts.quiet_hours: not a time of day in {spec!r}")
+    return time(h1, m1), time(h2, m2)
+
+
+def in_quiet_hours(spec: str, local: datetime) -> bool:
+    window = quiet_window(spec)
+    if window is None:
+        return False
+    start, end = window
+    now = local.time().replace(tzinfo=None)
+    if start <= end:
+        return start <= now < end
+    return now >= start or now < end  # across midnight
+
+
+def _webhook_id(url: str, fmt: str) -> str:
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    return f"webhook:{fmt}:{urlsplit(url).hostname or '?'}#{digest}"
+
+
+def targets_for(alert: dict[str, Any], routes: list[AlertRoute]) -> dict[str, Target]:
+    targets: dict[str, Target] = {}
+    for route in routes:
+        if route.themes and not (alert["kind"] == "theme" and alert["key"] in route.themes):
+            continue
+        if route.emails:
+            emails = tuple(sorted(set(route.emails)))
+            target = Target(id="email:" + ",".join(emails), kind="email", emails=emails)
+            targets.setdefault(target.id, target)
+        for url in route.webhooks:
+            target = Target(id=_webhook_id(url, route.format), kind="webhook", url=url, format=route.format)
+            targets.setdefault(target.id, target)
+    return targets
+
+
+def _send(target: Target, alert: dict, posts: list[dict], view: dict, settings: Settings, config: WatchConfig,
+          client: httpx.Client) -> None:
+    if target.kind == "email":
+        send_mail(settings.smtp_url, messages.email(view, config.newsletter.sender, list(target.emails)))
+        return
+    payload = messages.webhook_payload(target.format, view, alert, posts)
+    response = client.post(target.url, json=payload, headers={"User-Agent": settings.user_agent})
+    response.raise_for_status()
+
+
+def deliver_pending(engine: Engine, config: WatchConfig, settings: Settings, now: datetime | None = None,
+                    client: httpx.Client | None = None) -> list[dict[str, Any]]:
+    """Send every alert waiting for delivery; returns one report per alert handled."""
+    now = now or utcnow()
+    tz = ZoneInfo(settings.timezone)
+    try:
+        quiet = in_quiet_hours(config.alerts.quiet_hours, now.astimezone(tz))
+    except ValueError as exc:
+        log.error("%s; quiet hours ignored", exc)
+        quiet = False
+    if quiet:
+        return []
+    with engine.connect() as conn:
+        pending = pending_alerts(conn)
+    if not pending:
+        return []
+    own_client = client is None
+    client = client or httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+    try:
+        return [_deliver(engine, alert, config, settings, now, tz, client) for alert in pending]
+    finally:
+        if own_client:
+            client.close()
+
+
+def _deliver(engine: Engine, alert: dict, config: WatchConfig, settings: Settings, now: datetime, tz,
+             client: httpx.Client) -> dict[str, Any]:
+    report: dict[str, Any] = {"id": alert["id"], "sent": [], "failed": [], "skipped": [], "note": None}
+
+    def finish(deliveries: dict, done: bool, note: str | None = None) -> dict:
+        with engine.begin() as conn:
+            save_delivery(conn, alert["id"], deliveries=deliveries, done=done, now=now, note=note)
+        report["note"], report["done"] = note, done
+        return report
+
+    deliveries: dict[str, dict] = dict((alert["details"] or {}).get("deliveries", {}))
+    if alert["status"] == "resolved":
+        return finish(deliveries, True, "afgehandeld vóór verzending")
+    cooldown = parse_duration(config.alerts.cooldown)
+    with engine.connect() as conn:
+        recent = [r for r in recent_deliveries(conn, now - cooldown) if r["id"] != alert["id"]]
+        posts = alert_posts(conn, alert["post_ids"] or [])
+    if not deliveries:
+        earlier = next((r for r in recent if (r["kind"], r["key"]) == (alert["kind"], alert["key"])), None)
+        if earlier is not None:
+            return finish(deliveries, True, f"binnen de afkoelperiode: signaal #{earlier['id']} ging al uit")
+    targets = targets_for(alert, config.alerts.routes)
+    if not targets:
+        return finish(deliveries, True, "geen route voor dit signaal")
+    view = messages.alert_view(alert, posts, config, tz)
+    own_posts = set(alert["post_ids"] or [])
+    for target in targets.values():
+        state = dict(deliveries.get(target.id) or {"ok": False, "attempts": 0})
+        if state["ok"] or state.get("skipped") or state["attempts"] >= MAX_ATTEMPTS:
+            continue
+        same = next((r for r in recent if target.id in r["targets"] and own_posts
+                     and len(own_posts & r["post_ids"]) >= SAME_POSTS * len(own_posts)), None)
+        if same is not None:
+            deliveries[target.id] = {**state, "skipped": f"zelfde berichten als signaal #{same['id']}"}
+            report["skipped"].append(target.id)
+            continue
+        state["attempts"] += 1
+        state["at"] = now.isoformat()
+        try:
+            _send(target, alert, posts, view, settings, config, client)
+        except MailNotConfigured as exc:
+            state.update(ok=False, error=str(exc), attempts=MAX_ATTEMPTS)  # retrying can't help
+        except (OSError, httpx.HTTPError, ValueError) as exc:
+            # smtplib's errors are OSErrors; a bad address is a ValueError from the e-mail package.
+            state.update(ok=False, error=f"{exc.__class__.__name__}: {exc}"[:300])
+        else:
+            state.update(ok=True, error=None)
+        (report["sent"] if state["ok"] else report["failed"]).append(target.id)
+        if not state["ok"]:
+            log.warning("alert %s to %s failed (attempt %s): %s", alert["id"], target.id, state["attempts"],
+                        state["error"])
+        deliveries[target.id] = state
+    done = all(state.get("ok") or state.get("skipped") or state.get("attempts", 0) >= MAX_ATTEMPTS
+               for state in (deliveries.get(t, {}) for t in targets))
+    return finish(deliveries, done)

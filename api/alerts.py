@@ -1,0 +1,57 @@
+"""One alert with the posts behind it, and closing the loop: the KCC acknowledges and resolves.
+
+The list of alerts is GET /api/alerts (api/analytics.py); delivery is the alerting room's job.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine
+
+from core import audit
+from core.alert_state import AlertNotFound, BadTransition, get_alert, set_status
+
+from .deps import get_conn, get_engine, read_access, require_token
+from .params import ID_MAX
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+
+
+class StatusChange(BaseModel):
+    note: str | None = Field(None, max_length=2000, description="bijv. 'pagina aangepast', 'reactie geplaatst'")
+
+
+@router.get("/{alert_id}", dependencies=[Depends(read_access)])
+def alert_view(alert_id: int = Path(ge=1, le=ID_MAX), conn: Connection = Depends(get_conn)):
+    try:
+        return get_alert(conn, alert_id)
+    except AlertNotFound:
+        raise HTTPException(404, "Signaal niet gevonden.") from None
+
+
+def _change(engine: Engine, request: Request, alert_id: int, status: str, actor: str, note: str | None) -> dict:
+    with engine.begin() as conn:
+        try:
+            alert, changed = set_status(conn, alert_id, status, actor=actor, note=note)
+        except AlertNotFound:
+            raise HTTPException(404, "Signaal niet gevonden.") from None
+        except BadTransition as exc:
+            raise HTTPException(409, str(exc)) from None
+        if changed:
+            client = request.client.host if request.client else None
+            audit.record(conn, actor, f"alert.{status}", {"alert_id": alert_id, "note": note, "client": client})
+    return alert
+
+
+@router.post("/{alert_id}/acknowledge")
+def acknowledge(request: Request, alert_id: int = Path(ge=1, le=ID_MAX), change: StatusChange | None = Body(None),
+                engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+    """The KCC has seen it and is on it."""
+    return _change(engine, request, alert_id, "acknowledged", actor, change.note if change else None)
+
+
+@router.post("/{alert_id}/resolve")
+def resolve(request: Request, alert_id: int = Path(ge=1, le=ID_MAX), change: StatusChange | None = Body(None),
+            engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+    """Handled: the page is fixed or the question answered."""
+    return _change(engine, request, alert_id, "resolved", actor, change.note if change else None)

@@ -1,0 +1,44 @@
+"""The audit log: written by the endpoints that search, export or change; read by the administrator."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Connection, Engine
+
+from core import audit
+from core.filters import PostFilter
+
+from .deps import get_conn, require_admin
+from .params import ID_MAX, aware
+
+router = APIRouter(prefix="/api", tags=["audit"])
+
+
+def filters_detail(filters: PostFilter) -> dict[str, Any]:
+    """The filters as given, for the log (only those set)."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(filters).items() if v is not None}
+
+
+def log(engine: Engine, request: Request, actor: str, action: str, detail: dict[str, Any]) -> None:
+    """One audit entry in its own transaction, with the client's address."""
+    client = request.client.host if request.client else None
+    with engine.begin() as conn:
+        audit.record(conn, actor, action, {**detail, "client": client})
+
+
+@router.get("/audit")
+def audit_view(
+    actor: str | None = Query(None, max_length=100),
+    action: str | None = Query(None, max_length=50, description="bijv. search, export, config. (alle wijzigingen)"),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    before: int | None = Query(None, ge=1, le=ID_MAX, description="de 'next' van de vorige pagina"),
+    conn: Connection = Depends(get_conn),
+    _admin: str = Depends(require_admin),
+):
+    return audit.entries(conn, actor=actor, action=action, since=aware(since), until=aware(until),
+                         limit=limit, before=before)

@@ -1,0 +1,72 @@
+"""Label corrections: the webcare team tells the model what a post really is.
+
+Corrections are kept (every one, with who and why), listed, exported as CSV, and used by
+`newsroom model train`. A correction does not overwrite the model's score: both stay visible.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, insert
+
+from core import scores as store
+from core.schema import audit_log, utcnow
+
+from .deps import get_engine, read_access, require_token
+
+router = APIRouter(prefix="/api", tags=["corrections"])
+
+CSV_COLUMNS = ["id", "post_id", "label", "previous_label", "model_label", "by", "note", "created_at", "url", "title", "text"]
+
+
+def _cell(value):
+    """Post text opened in a spreadsheet must not run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class Correction(BaseModel):
+    label: Literal["negative", "neutral", "positive"]
+    by: str = Field("webcare", min_length=1, max_length=100, description="wie corrigeert (naam of team)")
+    note: str | None = Field(None, max_length=2000)
+
+
+@router.post("/posts/{post_id}/label", status_code=201)
+def correct_label(post_id: int, correction: Correction, engine: Engine = Depends(get_engine),
+                  actor: str = Depends(require_token)):
+    with engine.begin() as conn:
+        try:
+            row = store.add_correction(conn, post_id, correction.label, by=correction.by, note=correction.note)
+        except LookupError:
+            raise HTTPException(404, "Bericht niet gevonden.") from None
+        conn.execute(insert(audit_log).values(
+            at=utcnow(), actor=actor, action="label_correction",
+            detail={"post_id": post_id, "label": row["label"], "previous_label": row["previous_label"], "by": row["by"]},
+        ))
+    return row
+
+
+@router.get("/corrections", dependencies=[Depends(read_access)])
+def corrections(
+    format: Literal["json", "csv"] = Query("json", description="csv: alle correcties als download"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    engine: Engine = Depends(get_engine),
+):
+    with engine.connect() as conn:
+        rows = store.list_corrections(conn, limit=None if format == "csv" else limit, offset=0 if format == "csv" else offset)
+    if format == "json":
+        return {"items": rows}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in {**row, "created_at": row["created_at"].isoformat()}.items()})
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="correcties.csv"'})

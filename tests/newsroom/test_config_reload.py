@@ -1,0 +1,35 @@
+"""The scheduler follows the config file: a source added through the API is crawled without a restart."""
+from core.config import load_config
+from core.config_file import ConfigFile, delete_entry, put_entry
+from core.settings import Settings
+from newsroom.jobs import CRAWL_PREFIX, build_scheduler, reload_config_job
+
+SOURCES = """
+[[sources]]
+name = "oogtv"
+kind = "feed"
+url = "http://127.0.0.1:9/feed"
+every = "10m"
+"""
+
+
+def test_reload_reschedules_and_hands_jobs_the_new_config(write_config, engine):
+    path = write_config(SOURCES)
+    settings = Settings(database_url=str(engine.url), config=path)
+    scheduler = build_scheduler(settings, load_config(path), engine)
+    config_file = scheduler.get_job("config").args[3]
+    assert isinstance(config_file, ConfigFile)
+    assert reload_config_job(scheduler, settings, engine, config_file) is False  # nothing changed
+
+    api_side = ConfigFile(path)  # the API process's own view of the same file
+    api_side.change(put_entry("sources", "stadforum", {"kind": "discourse", "url": "http://127.0.0.1:9", "every": "2m"}))
+    api_side.change(delete_entry("sources", "oogtv"))
+    api_side.change(put_entry("themes", "gladheid", {"terms": ["gladheid"]}))
+
+    assert reload_config_job(scheduler, settings, engine, config_file) is True
+    crawls = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(CRAWL_PREFIX)}
+    assert set(crawls) == {CRAWL_PREFIX + "stadforum"}
+    assert crawls[CRAWL_PREFIX + "stadforum"].trigger.interval.total_seconds() == 120
+    for job_id in ("analytics", "alerts"):
+        config = next(arg for arg in scheduler.get_job(job_id).args if hasattr(arg, "themes"))
+        assert [t.name for t in config.themes] == ["afval", "parkeren", "gladheid"]
