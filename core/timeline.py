@@ -80,9 +80,11 @@ def timeline(conn: Connection, filters: PostFilter = PostFilter(), *, window: ti
     if by not in SPLITS:
         raise ValueError(f"by must be one of {', '.join(SPLITS)}, got {by!r}")
     current = resolve(filters, window, now)
+    # Checked before the buckets are built: a far-back `since` would otherwise take seconds to refuse.
+    span = (current.until - current.since) / (timedelta(hours=1) if bucket == "hour" else timedelta(days=1))
+    if span > MAX_BUCKETS:
+        raise ValueError(f"{int(span)} buckets is too many; use a shorter window or day buckets")
     starts = bucket_starts(current.since, current.until, bucket, zone)
-    if len(starts) > MAX_BUCKETS:
-        raise ValueError(f"{len(starts)} buckets is too many; use a shorter window or day buckets")
     hourly = hourly_counts(conn, current, by)
     keys = list(SPLITS[by]) + sorted({key for _, key in hourly} - set(SPLITS[by]))
     index = {start: i for i, start in enumerate(starts)}

@@ -1,0 +1,146 @@
+"""The archive: the list of weeks, each week's page exactly as stored, and the page in headless Chromium."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from core.db import make_engine, migrate
+from core.schema import newsletters, utcnow
+from newsletter.archive import build_and_save, get, save
+from newsletter.chart import WIDTH_PX
+from newsletter.render import Rendered
+from newsroom.app import create_app
+
+from newsletter_data import ARTIFACTS, CHROMIUM, SECTIONS, WEEK, LiveServer, Page, chromium_missing, fill_store
+
+
+def client_for(engine, config, settings, **overrides) -> TestClient:
+    settings = settings.model_copy(update={"database_url": str(engine.url), **overrides})
+    return TestClient(create_app(settings, config, engine), raise_server_exceptions=False)
+
+
+def test_archive_list_and_page(filled, newsroom_config, settings):
+    build_and_save(filled, newsroom_config, WEEK, "Europe/Amsterdam")
+    build_and_save(filled, newsroom_config, "2026-W46", "Europe/Amsterdam")
+    client = client_for(filled, newsroom_config, settings)
+
+    listing = client.get("/api/newsletters")
+    assert listing.status_code == 200
+    items = listing.json()["items"]
+    assert [(i["week"], i["sent_at"], i["attempts"], i["url"]) for i in items] == [
+        (WEEK, None, 0, f"/newsletters/{WEEK}"), ("2026-W46", None, 0, "/newsletters/2026-W46"),
+    ]
+    assert items[0]["subject"] == "Online in Groningen — week 47"
+
+    page = client.get(f"/newsletters/{WEEK}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    with filled.connect() as conn:
+        assert page.text == get(conn, WEEK).html
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert all(section in Page(page.text).headings for section in SECTIONS)
+
+    assert client.get("/newsletters/2026-W01").status_code == 404
+    assert client.get("/newsletters/week-47").status_code == 422
+
+    # Reads can be closed to the local network: the archive follows the API's rule.
+    closed = client_for(filled, newsroom_config, settings, reads_need_token=True, read_token="lezen")
+    assert closed.get(f"/newsletters/{WEEK}").status_code == 401
+    assert closed.get(f"/newsletters/{WEEK}?token=lezen").status_code == 200
+
+
+def test_a_sent_week_is_kept_as_sent(sqlite_engine, newsroom_config):
+    with sqlite_engine.begin() as conn:
+        assert save(conn, WEEK, Rendered(WEEK, "eerste", "<p>eerste</p>", "eerste"))
+        assert save(conn, WEEK, Rendered(WEEK, "tweede", "<p>tweede</p>", "tweede"))
+        assert get(conn, WEEK).subject == "tweede"
+        conn.execute(update(newsletters).values(sent_at=utcnow()))
+        assert not save(conn, WEEK, Rendered(WEEK, "derde", "<p>derde</p>", "derde"))
+        assert get(conn, WEEK).html == "<p>tweede</p>"
+
+
+QUIET = "2026-W50"
+
+
+def _placeholder_png() -> bytes:
+    """What the browser gets instead of the posts' own images: no request leaves 127.0.0.1."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (540, 360), "#c9d6df")
+    ImageDraw.Draw(image).text((20, 20), "afbeelding van de bron", fill="#33414d")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.browser
+def test_archive_page_in_chromium(tmp_path, newsroom_config, settings):
+    problem = chromium_missing()
+    if problem:
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'archive.db'}")
+    migrate(engine)
+    fill_store(engine, newsroom_config, settings)
+    build_and_save(engine, newsroom_config, WEEK, "Europe/Amsterdam")
+    build_and_save(engine, newsroom_config, QUIET, "Europe/Amsterdam")
+    placeholder = _placeholder_png()
+    ARTIFACTS.mkdir(exist_ok=True)
+    app = create_app(settings.model_copy(update={"database_url": str(engine.url)}), newsroom_config, engine)
+
+    with LiveServer(app) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        outside: list[str] = []
+
+        def local_only(route):
+            url = route.request.url
+            if url.startswith(server.url) or url.startswith("data:"):
+                route.continue_()
+            elif route.request.resource_type == "image":
+                outside.append(url)
+                route.fulfill(status=200, content_type="image/png", body=placeholder)
+            else:
+                outside.append(url)
+                route.abort()
+
+        try:
+            for name, viewport, scale in (("desktop", {"width": 1280, "height": 900}, 1),
+                                          ("phone", {"width": 390, "height": 844}, 2)):
+                context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+                page = context.new_page()
+                problems: list[str] = []
+                page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+                page.on("pageerror", lambda exc: problems.append(str(exc)))
+                page.route("**/*", local_only)
+                response = page.goto(f"{server.url}/newsletters/{WEEK}", wait_until="load")
+                assert response.status == 200
+                for section in SECTIONS:
+                    assert page.get_by_role("heading", name=section, exact=True).is_visible(), section
+                chart = page.locator('img[src^="data:image/png"]')
+                assert chart.evaluate("img => img.complete && img.naturalWidth") == WIDTH_PX
+                assert chart.evaluate("img => img.getBoundingClientRect().width") <= viewport["width"]
+                # On a phone the mail fits the screen: no sideways scrolling.
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+                assert problems == [], problems
+                page.screenshot(path=str(ARTIFACTS / f"newsletter-{WEEK}-{name}.png"), full_page=True)
+                context.close()
+
+            # A week without posts: an honest, short newsletter without a chart.
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.route("**/*", local_only)
+            assert page.goto(f"{server.url}/newsletters/{QUIET}").status == 200
+            assert page.get_by_text("Weinig berichten deze week.").is_visible()
+            assert page.locator('img[src^="data:"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / f"newsletter-{QUIET}-quiet.png"), full_page=True)
+        finally:
+            browser.close()
+    engine.dispose()
+    # The posts' images are links to their own sites; the test answered them locally.
+    assert outside and all(url.startswith("https://") for url in outside)
+    assert (ARTIFACTS / f"newsletter-{WEEK}-desktop.png").stat().st_size > 50_000
