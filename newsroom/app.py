@@ -7,7 +7,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from api import alerts, analytics, audit, config as config_api, export, health, metrics, middleware, newsletters, posts, stream, wall
+from api import (
+    alerts, analytics, audit, config as config_api, corrections, export, health, metrics, middleware, newsletters, posts,
+    stream, wall,
+)
 from api.deps import read_access
 from core.config import WatchConfig, load_config
 from core.config_file import ConfigFile
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None, config: WatchConfig | None = No
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "Interne fout; zie het serverlogboek."}, status_code=500)
 
-    for router in (health.router, posts.router, privacy.router, analytics.router, stream.router, wall.router,
+    for router in (health.router, posts.router, corrections.router, privacy.router, analytics.router, stream.router, wall.router,
                    newsletters.router, export.router, alerts.router, config_api.router, audit.router, metrics.router):
         app.include_router(router)
     middleware.install(app, settings)

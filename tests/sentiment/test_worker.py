@@ -1,0 +1,107 @@
+"""The scoring worker on a real store (SQLite and PostgreSQL), with a tiny model built in the test."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from core import scores as store
+from core.config import parse_config
+from core.schema import posts, scores
+from core.settings import Settings
+from core.store import get_source, save_post, sync_sources
+from sentiment.scoring import load_scorer
+from sentiment.worker import rescore, score_pending
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+DUTCH = [
+    "Kliko al drie weken niet geleegd in Selwerd, belachelijk",
+    "Mooi initiatief van de gemeente op de Grote Markt",
+    "De gemeenteraad vergadert donderdag over het nieuwe parkeerbeleid",
+    "Wat een drukte bij het station vanochtend",
+    "Fijne avond gehad in de Oosterpoort",
+]
+ENGLISH = "Great day in Groningen today, the market was lovely"
+
+
+@pytest.fixture
+def filled(engine):
+    config = parse_config({"watch": {"city": "Groningen", "terms": ["Groningen"]},
+                           "sources": [{"name": "stadforum", "kind": "discourse", "url": "https://forum.example.nl", "local": True}]})
+    with engine.begin() as conn:
+        sync_sources(conn, config)
+        source = get_source(conn, "stadforum")
+        ids = [save_post(conn, source, {"external_id": f"p{n}", "title": None, "text": text,
+                                        "published_at": T0 - timedelta(minutes=n)})[1]
+               for n, text in enumerate(DUTCH + [ENGLISH])]
+    return engine, ids
+
+
+@pytest.fixture
+def scorer(tiny_classifier_dir):
+    path = tiny_classifier_dir({0: "negative", 1: "neutral", 2: "positive"})
+    return load_scorer(Settings(model=str(path)), quantized=False)
+
+
+def _scores(engine):
+    with engine.connect() as conn:
+        return {r.post_id: r for r in conn.execute(select(scores))}
+
+
+def test_scores_dutch_posts_and_sets_other_languages_aside(filled, scorer):
+    engine, ids = filled
+    assert score_pending(engine, scorer, batch_size=2) == len(DUTCH)
+    saved = _scores(engine)
+    assert set(saved) == set(ids[:-1])
+    row = saved[ids[0]]
+    assert row.model == scorer.model_id and row.model_version == scorer.model_version and row.lang == "nl"
+    assert row.negative + row.neutral + row.positive == pytest.approx(1.0, abs=1e-4)
+    with engine.connect() as conn:
+        assert conn.execute(select(posts.c.lang).where(posts.c.id == ids[-1])).scalar() == "en"
+        assert store.count_unscored(conn) == 0  # the English post is not fetched again
+    assert score_pending(engine, scorer) == 0
+
+
+def test_a_killed_scorer_resumes_without_scoring_twice(filled, scorer):
+    engine, ids = filled
+    assert score_pending(engine, scorer, batch_size=2, limit=3) == 3  # "killed" after three
+    first = _scores(engine)
+    handled = []
+    assert score_pending(engine, scorer, batch_size=2, progress=handled.append) == len(DUTCH) - 3
+    after = _scores(engine)
+    assert set(after) == set(ids[:-1])
+    assert all(after[i].scored_at == first[i].scored_at for i in first)  # the first three untouched
+    assert sum(handled) == len(DUTCH) - 3 + 1  # the English post was handled, not scored
+
+
+def test_other_languages_scored_with_a_flag_by_setting(filled, tiny_classifier_dir):
+    engine, ids = filled
+    path = tiny_classifier_dir({0: "negative", 1: "neutral", 2: "positive"})
+    scorer = load_scorer(Settings(model=str(path), score_other_languages=True), quantized=False)
+    assert score_pending(engine, scorer) == len(DUTCH) + 1
+    english = _scores(engine)[ids[-1]]
+    assert english.lang == "en" and "other_language" in english.flags
+
+
+def test_rescore_after_a_model_change(filled, scorer):
+    engine, ids = filled
+    score_pending(engine, scorer)
+    assert rescore(engine, scorer) == 0  # same model version: nothing to redo
+    scorer.model_version = "newer"
+    assert rescore(engine, scorer) == len(DUTCH)
+    assert score_pending(engine, scorer) == len(DUTCH)
+    assert {r.model_version for r in _scores(engine).values()} == {"newer"}
+    assert rescore(engine, scorer, everything=True) == len(DUTCH)
+
+
+def test_save_scores_is_an_upsert(filled):
+    engine, ids = filled
+    row = {"post_id": ids[0], "label": "negative", "negative": 0.8, "neutral": 0.1, "positive": 0.1,
+           "model": "m", "model_version": "1", "lang": "nl", "flags": []}
+    with engine.begin() as conn:
+        store.save_scores(conn, [row])
+        store.save_scores(conn, [{**row, "label": "positive", "negative": 0.1, "positive": 0.8}])
+    saved = _scores(engine)
+    assert len(saved) == 1 and saved[ids[0]].label == "positive"
+    with pytest.raises(ValueError, match="label"):
+        with engine.begin() as conn:
+            store.save_scores(conn, [{**row, "label": "boos"}])
