@@ -82,8 +82,8 @@ def timeline(conn: Connection, filters: PostFilter = PostFilter(), *, window: ti
     current = resolve(filters, window, now)
     # Checked before the buckets are built: a far-back `since` would otherwise take seconds to refuse.
     span = (current.until - current.since) / (timedelta(hours=1) if bucket == "hour" else timedelta(days=1))
-    if span > MAX_BUCKETS:
-        raise ValueError(f"{int(span)} buckets is too many; use a shorter window or day buckets")
+    if int(span) + 1 > MAX_BUCKETS:  # an unaligned window touches one bucket more than its length
+        raise ValueError(f"{int(span) + 1} buckets is too many; use a shorter window or day buckets")
     starts = bucket_starts(current.since, current.until, bucket, zone)
     hourly = hourly_counts(conn, current, by)
     keys = list(SPLITS[by]) + sorted({key for _, key in hourly} - set(SPLITS[by]))
