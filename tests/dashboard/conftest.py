@@ -9,7 +9,8 @@ import pytest
 from core.config import load_config
 from core.db import make_engine, migrate
 from core.settings import Settings
-from wall_data import API_TOKEN, ARTIFACTS, READ_TOKEN, CHROMIUM, FIXTURES, LiveServer, chromium_missing, fill
+from liveapp import CHROMIUM, LiveServer, chromium_missing
+from wall_data import API_TOKEN, ARTIFACTS, READ_TOKEN, FIXTURES, fill
 
 
 @pytest.fixture

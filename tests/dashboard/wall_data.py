@@ -7,15 +7,10 @@ the scorer store them; the alert comes from core.emerging.run_alerts over those 
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import threading
-import time
 from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 
-import uvicorn
 from sqlalchemy import insert
 
 from core.emerging import run_alerts
@@ -24,7 +19,6 @@ from core.store import get_source, save_post, sync_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 PROBABILITIES = {"negative": (0.82, 0.13, 0.05), "neutral": (0.1, 0.8, 0.1), "positive": (0.04, 0.14, 0.82)}
 API_TOKEN = "schrijf-token"
 READ_TOKEN = "kiosk-leestoken"
@@ -62,37 +56,3 @@ def fill(engine, config, now: datetime | None = None) -> None:
         run_alerts(conn, config, now)
 
 
-class LiveServer:
-    """The real application under uvicorn on 127.0.0.1, in a thread, on a free port."""
-
-    def __init__(self, app):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
-def chromium_missing() -> str | None:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium) — browser tests of the wall skipped"
-    return None

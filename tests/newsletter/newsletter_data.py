@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert
 
@@ -105,9 +102,6 @@ def add_posts(conn, config, settings, items: list[dict], prefix: str) -> list[in
     return ids
 
 
-
-
-
 def fill_store(engine, config, settings) -> None:
     """Week 47 (33 posts), week 46 (12 posts) and the alert the container spike opened."""
     data = week_data()
@@ -117,9 +111,6 @@ def fill_store(engine, config, settings) -> None:
         add_posts(conn, config, settings, data["posts"], "w47")
         opened = run_alerts(conn, config, now=SPIKE_CHECK)
     assert opened, "the container spike on Wednesday morning should have opened an alert"
-
-
-
 
 
 class Page(HTMLParser):
@@ -206,41 +197,6 @@ class SmtpServer:
             self.controller = None
 
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def chromium_missing() -> str | None:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists():
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium): archive page not rendered"
-    return None
-
-
-class LiveServer:
-    """The real application under uvicorn on 127.0.0.1, in a thread, on a free port."""
-
-    def __init__(self, app):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()

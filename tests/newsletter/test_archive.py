@@ -14,7 +14,8 @@ from newsletter.chart import WIDTH_PX
 from newsletter.render import Rendered
 from newsroom.app import create_app
 
-from newsletter_data import ARTIFACTS, CHROMIUM, SECTIONS, WEEK, LiveServer, Page, chromium_missing, fill_store
+from liveapp import CHROMIUM, LiveServer, chromium_missing
+from newsletter_data import ARTIFACTS, SECTIONS, WEEK, Page, fill_store
 
 
 def client_for(engine, config, settings, **overrides) -> TestClient:
