@@ -9,7 +9,7 @@ import csv
 import io
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert
@@ -18,6 +18,7 @@ from core import scores as store
 from core.schema import audit_log, utcnow
 
 from .deps import get_engine, read_access, require_token
+from .params import ID_MAX
 
 router = APIRouter(prefix="/api", tags=["corrections"])
 
@@ -38,7 +39,7 @@ class Correction(BaseModel):
 
 
 @router.post("/posts/{post_id}/label", status_code=201)
-def correct_label(post_id: int, correction: Correction, engine: Engine = Depends(get_engine),
+def correct_label(correction: Correction, post_id: int = Path(ge=1, le=ID_MAX), engine: Engine = Depends(get_engine),
                   actor: str = Depends(require_token)):
     with engine.begin() as conn:
         try:
@@ -56,7 +57,7 @@ def correct_label(post_id: int, correction: Correction, engine: Engine = Depends
 def corrections(
     format: Literal["json", "csv"] = Query("json", description="csv: alle correcties als download"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=ID_MAX),
     engine: Engine = Depends(get_engine),
 ):
     with engine.connect() as conn:

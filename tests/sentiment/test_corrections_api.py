@@ -75,3 +75,10 @@ def test_bad_corrections_are_refused(client, post_id):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert client.post(f"/api/posts/{post_id}/label", headers=auth, json={"label": "boos"}).status_code == 422
     assert client.post("/api/posts/999999/label", headers=auth, json={"label": "negative"}).status_code == 404
+
+
+def test_out_of_range_post_id_is_422_not_a_server_error(make_client):
+    client = make_client(api_token="geheim")
+    response = client.post("/api/posts/129866190358981/label", json={"label": "negative"},
+                           headers={"Authorization": "Bearer geheim"})
+    assert response.status_code == 422
