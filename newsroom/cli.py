@@ -32,7 +32,7 @@ def _load() -> tuple[Settings, WatchConfig]:
     try:
         config = load_config(settings.config)
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     return settings, config
 
