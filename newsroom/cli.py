@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -138,7 +137,7 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
     with engine.begin() as conn:
         sync_sources(conn, config)
     engine.dispose()
-    env = {**os.environ, **settings.as_env()}
+    env = settings.as_env()
     with ThreadPoolExecutor(max_workers=settings.crawl_concurrency) as pool:
         results = list(pool.map(lambda n: crawl_in_subprocess(n, env=env), names))
 

@@ -7,7 +7,6 @@ the store, so a restart picks up where it left off instead of crawling everythin
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -155,7 +154,7 @@ def schedule_sources(scheduler: BackgroundScheduler, settings: Settings, engine:
     for name, source in wanted.items():
         scheduler.add_job(
             crawl_job, IntervalTrigger(seconds=int(source.interval.total_seconds())),
-            args=[name, {**os.environ, **settings.as_env()}], id=CRAWL_PREFIX + name, name=f"crawl {name}",
+            args=[name, settings.as_env()], id=CRAWL_PREFIX + name, name=f"crawl {name}",
             next_run_time=first_due(engine, name, source.interval),
             replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=None,
         )
