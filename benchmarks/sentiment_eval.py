@@ -1,6 +1,7 @@
 """Accuracy, macro-F1, positive-vs-negative accuracy and the confusion matrix on labelled TSV files.
 
     python benchmarks/sentiment_eval.py HELD_OUT.tsv [MORE.tsv ...] [--model DIR_OR_HUB_ID] [--int8]
+                                        [--runtime onnx|torch]
 
 Each line is `label<TAB>text` with label negative / neutral / positive. The model is the shipped one
 (fp32, or int8 with --int8) unless --model is given. The language gate is not applied: the
@@ -27,11 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--model", default=None, help="local directory or hub id (default: NEWSROOM_MODEL or shipped)")
     parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation (NEWSROOM_QUANTIZE)")
+    parser.add_argument("--runtime", choices=("onnx", "torch"), default=None, help="default: NEWSROOM_RUNTIME")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
 
-    scorer = load_scorer(get_settings(), model=args.model, quantized=args.int8)
-    print(f"model {scorer.model_id} {scorer.model_version}")
+    scorer = load_scorer(get_settings(), model=args.model, quantized=args.int8, runtime=args.runtime)
+    print(f"model {scorer.model_id} {scorer.model_version} ({args.runtime or get_settings().runtime})")
     results = {}
     for path in args.files:
         try:

@@ -3,10 +3,11 @@
     python benchmarks/sentiment_throughput.py [--posts 600] [--threads 2]
 
 Compares, in one run, each in a fresh process (so peak memory is its own):
-  shipped fp32 batched   the production path: sentiment.scoring, batches sorted by length
-  shipped int8 batched   the same with dynamic int8 quantisation (NEWSROOM_QUANTIZE=true)
+  onnx fp32 batched      the production path: sentiment.scoring on ONNX Runtime, batches sorted by length
+  onnx int8 batched      the same with dynamic int8 quantisation (NEWSROOM_QUANTIZE=true)
+  torch fp32 / int8      the same batches through eager transformers (NEWSROOM_RUNTIME=torch)
   pipeline one-by-one    the same fp32 model through transformers' pipeline, one text per call
-  fp32 + language gate   the production path including lingua's language detection
+  onnx fp32 + gate       the production path including lingua's language detection
 The posts are invented Groningen tweets and news-article leads (title + lead), cycled to --posts.
 """
 from __future__ import annotations
@@ -70,6 +71,11 @@ def texts(n: int) -> list[str]:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Not getrusage's ru_maxrss: on Linux a spawned child
+    starts from its parent's peak, so every row would report the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -94,7 +100,8 @@ def _run(kind: str, n: int, threads: int, queue) -> None:
         for text in posts:
             classify("query: " + text, truncation=True, max_length=64)
     else:
-        scorer = load_scorer(settings, quantized=kind == "int8")
+        runtime, _, precision = kind.partition("-")
+        scorer = load_scorer(settings, runtime="onnx" if runtime == "gate" else runtime, quantized=precision == "int8")
         # warm-up (and, for the gate, loading lingua's models) outside the timed part
         scorer.score(posts[:64]) if kind == "gate" else scorer.predict(posts[:64])
         started = time.perf_counter()
@@ -125,14 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from sentiment.shipped import assembled_dir
 
-    assembled_dir()  # build the cache outside the timed processes
+    from core.settings import Settings
+    from sentiment.scoring import load_scorer
+
+    for quantized in (False, True):  # export the graphs outside the timed processes
+        load_scorer(Settings(model=""), runtime="onnx", quantized=quantized)
     rows = [
-        ("shipped int8 batched", measure("int8", args.posts, args.threads)),
-        ("shipped fp32 batched", measure("fp32", args.posts, args.threads)),
         ("pipeline one-by-one (fp32)", measure("pipeline", args.pipeline_posts, args.threads)),
-        ("fp32 batched + language gate", measure("gate", args.posts, args.threads)),
+        ("onnx fp32 batched", measure("onnx-fp32", args.posts, args.threads)),
+        ("onnx int8 batched", measure("onnx-int8", args.posts, args.threads)),
+        ("torch fp32 batched", measure("torch-fp32", args.posts, args.threads)),
+        ("torch int8 batched", measure("torch-int8", args.posts, args.threads)),
+        ("onnx fp32 + language gate", measure("gate", args.posts, args.threads)),
     ]
-    base = rows[2][1]["posts_per_s"]
+    base = rows[0][1]["posts_per_s"]
     # Shared machines: a busy one slows every row alike, but say so.
     print(f"load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'':30} {'posts':>6} {'posts/s':>8} {'vs pipeline':>12} {'peak RSS MB':>12}")

