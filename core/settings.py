@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # Where converted base models and other regenerable files are cached.
     cache_dir: Path = Path.home() / ".cache" / "newsroom"
     threads: int = Field(default=2, ge=1, description="CPU threads for scoring")
-    # How the sentiment model runs: "onnx" (ONNX Runtime, exported once into cache_dir; about twice as
+    # How the sentiment model runs: "onnx" (ONNX Runtime, exported once into cache_dir; about 1.4x as
     # fast on CPU, same scores) or "torch" (eager transformers, e.g. for a model ONNX cannot export).
     runtime: Literal["onnx", "torch"] = "onnx"
     # Binary (negative/positive) models: a post is neutral when |P(positive) - P(negative)| is below this.
