@@ -25,10 +25,15 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import Engine
 
-from core.alert_state import alert_posts, pending_alerts, recent_deliveries, save_delivery
-from core.config import AlertRoute, WatchConfig, parse_duration
-from core.schema import utcnow
-from core.settings import Settings
+from core.config.settings import Settings
+from core.config.watch import AlertRoute, WatchConfig, parse_duration
+from core.store.alerts import (
+    alert_posts,
+    pending_alerts,
+    recent_deliveries,
+    save_delivery,
+)
+from core.store.schema import utcnow
 
 from . import messages
 from .mail import MailNotConfigured, send_mail

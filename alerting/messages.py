@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from core.config import WatchConfig
+from core.config.watch import WatchConfig
 
 SHOWN_POSTS = 5
 KIND_LABELS = {"theme": "Thema", "term": "Opkomend woord", "source": "Bronstatus"}

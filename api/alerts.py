@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
-from core import audit
-from core.alert_state import AlertNotFound, BadTransition, get_alert, set_status
+from core.store import audit
+from core.store.alerts import AlertNotFound, BadTransition, get_alert, set_status
 
 from .deps import get_conn, get_engine, read_access, require_token
 from .params import ID_MAX

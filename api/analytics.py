@@ -10,16 +10,16 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import Connection
 
-from core.authors import SORTS, opinion_makers
-from core.config import WatchConfig
-from core.emerging import ALERT_STATUSES, detect, list_alerts
-from core.filters import PostFilter
-from core.settings import Settings
-from core.stories import top_stories
-from core.summary import MIN_SAMPLE, summary
-from core.themes import theme_stats
-from core.timeline import timeline
-from core.window import parse_window
+from core.analytics.authors import SORTS, opinion_makers
+from core.analytics.emerging import ALERT_STATUSES, detect, list_alerts
+from core.analytics.stories import top_stories
+from core.analytics.summary import MIN_SAMPLE, summary
+from core.analytics.themes import theme_stats
+from core.analytics.timeline import timeline
+from core.analytics.window import parse_window
+from core.config.settings import Settings
+from core.config.watch import WatchConfig
+from core.store.filters import PostFilter
 
 from .deps import get_config, get_conn, get_settings, read_access
 from .params import post_filter

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
-from core import audit
-from core.filters import PostFilter
+from core.store import audit
+from core.store.filters import PostFilter
 
 from .deps import get_conn, require_admin
 from .params import ID_MAX, aware

@@ -11,10 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
 from sqlalchemy import Engine
 
-from core import audit
-from core.config import ConfigError
-from core.config_file import ConfigFile, ConfigNotWritable, delete_entry, entry, put_entry
-from core.store import sync_sources
+from core.config.file import (
+    ConfigFile,
+    ConfigNotWritable,
+    delete_entry,
+    entry,
+    put_entry,
+)
+from core.config.watch import ConfigError
+from core.store import audit
+from core.store.sources import sync_sources
 
 from .deps import get_engine, read_access, require_token
 

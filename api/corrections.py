@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert
 
-from core import scores as store
-from core.schema import audit_log, utcnow
+from core.store import scores as store
+from core.store.schema import audit_log, utcnow
 
 from .deps import get_engine, read_access, require_token
 from .params import ID_MAX

@@ -11,8 +11,8 @@ from typing import Iterator
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Connection, Engine
 
-from core.config import WatchConfig
-from core.settings import Settings
+from core.config.settings import Settings
+from core.config.watch import WatchConfig
 
 
 def get_settings(request: Request) -> Settings:

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
-from core.filters import PostFilter
-from core.posts import iter_posts
+from core.store.filters import PostFilter
+from core.store.listing import iter_posts
 
 from .audit import filters_detail, log
 from .deps import get_engine, read_access

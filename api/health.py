@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy import Connection, text
 
-from core.store import source_health
+from core.store.sources import source_health
 
 from .deps import get_conn, read_access
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Connection
 
-from core.metrics import store_metrics
-from core.settings import Settings
+from core.analytics.metrics import store_metrics
+from core.config.settings import Settings
 
 from .deps import get_conn, get_settings, read_access
 

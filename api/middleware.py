@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.settings import Settings
+from core.config.settings import Settings
 
 LIMITED_PATHS = ("/api/", "/metrics")
 BODY_METHODS = (b"POST", b"PUT", b"PATCH", b"DELETE")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection, select
 
-from core.schema import newsletters
+from core.store.schema import newsletters
 
 from .deps import get_conn, read_access
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import HTTPException, Query
 
-from core.filters import PostFilter
+from core.store.filters import PostFilter
 
 # Ids are 32-bit integers in the store; larger ones can't exist and must not reach the database.
 ID_MAX = 2**31 - 1

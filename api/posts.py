@@ -6,8 +6,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from sqlalchemy import Connection, Engine
 
-from core.filters import PostFilter
-from core.posts import SORTS, BadCursor, list_posts, post_detail
+from core.store.filters import PostFilter
+from core.store.listing import SORTS, BadCursor, list_posts, post_detail
 
 from .audit import filters_detail, log
 from .deps import get_conn, get_engine, read_access

@@ -16,7 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse
 
-from core.wall import store_version, wall_state
+from core.analytics.wall import store_version, wall_state
 
 from .deps import read_access
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert
 
-from core.config import WatchConfig
-from core.schema import audit_log, utcnow
-from core.wall import clear_crisis, dataset, get_crisis, set_crisis
+from core.analytics.wall import clear_crisis, dataset, get_crisis, set_crisis
+from core.config.watch import WatchConfig
+from core.store.schema import audit_log, utcnow
 
 from .deps import get_config, get_engine, read_access, require_token
 from .stream import WallStates, wall_states

@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from core.authors import opinion_makers  # noqa: E402
-from core.config import parse_config  # noqa: E402
-from core.db import make_engine, migrate  # noqa: E402
-from core.emerging import detect  # noqa: E402
-from core.filters import PostFilter  # noqa: E402
-from core.schema import posts  # noqa: E402
-from core.stories import top_stories  # noqa: E402
-from core.summary import summary  # noqa: E402
-from core.themes import theme_stats  # noqa: E402
-from core.timeline import timeline  # noqa: E402
+from core.analytics.authors import opinion_makers  # noqa: E402
+from core.analytics.emerging import detect  # noqa: E402
+from core.analytics.summary import summary  # noqa: E402
+from core.analytics.timeline import timeline  # noqa: E402
+from core.config.watch import parse_config  # noqa: E402
+from core.ingest.stories import top_stories  # noqa: E402
+from core.ingest.themes import theme_stats  # noqa: E402
+from core.store.db import make_engine, migrate  # noqa: E402
+from core.store.filters import PostFilter  # noqa: E402
+from core.store.schema import posts  # noqa: E402
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 THEMES = {

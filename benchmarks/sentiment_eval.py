@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.settings import get_settings  # noqa: E402
+from core.config.settings import get_settings  # noqa: E402
 from sentiment.data import read_tsv  # noqa: E402
 from sentiment.metrics import format_report, report  # noqa: E402
 from sentiment.scoring import load_scorer  # noqa: E402

@@ -82,7 +82,7 @@ def _peak_mb() -> float:
 def _run(kind: str, n: int, threads: int, queue) -> None:
     import torch
 
-    from core.settings import Settings
+    from core.config.settings import Settings
     from sentiment.scoring import load_scorer
 
     torch.set_num_threads(threads)
@@ -130,9 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline-posts", type=int, default=150, help="fewer: it is slow")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    from sentiment.shipped import assembled_dir
 
-    from core.settings import Settings
+    from core.config.settings import Settings
     from sentiment.scoring import load_scorer
 
     for quantized in (False, True):  # export the graphs outside the timed processes

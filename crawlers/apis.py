@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from core.config import parse_duration
+from core.config.watch import parse_duration
 
 
 class OptionError(ValueError):

@@ -15,9 +15,17 @@ from typing import Any
 
 import feedparser
 
-from core.store import content_hash
+from core.store.posts import content_hash
 
-from .extract import absolute_url, html_to_text, language_code, normalise_text, parse_datetime, plausible_date, struct_to_datetime
+from .extract import (
+    absolute_url,
+    html_to_text,
+    language_code,
+    normalise_text,
+    parse_datetime,
+    plausible_date,
+    struct_to_datetime,
+)
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from core.config import Source
-from core.ingest import Ingest
-from core.schema import utcnow
-from core.store import RunCounts, post_exists
+from core.config.watch import Source
+from core.ingest.policy import Ingest
+from core.store.posts import post_exists
+from core.store.schema import utcnow
+from core.store.sources import RunCounts
 
 logger = logging.getLogger(__name__)
 

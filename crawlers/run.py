@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.config import ConfigError, load_config
-from core.settings import Settings, get_settings
+from core.config.settings import Settings, get_settings
+from core.config.watch import ConfigError, load_config
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,16 @@ def crawl(source_name: str, settings: Settings) -> tuple[int, dict[str, Any]]:
     # and should not load Scrapy, a Twisted reactor or Alembic for it.
     from sqlalchemy.exc import SQLAlchemyError
 
-    from core.db import make_engine, migrate
-    from core.ingest import Ingest
-    from core.store import abandon_stale_runs, finish_run, get_source, save_source_state, start_run, sync_sources
+    from core.ingest.policy import Ingest
+    from core.store.db import make_engine, migrate
+    from core.store.sources import (
+        abandon_stale_runs,
+        finish_run,
+        get_source,
+        save_source_state,
+        start_run,
+        sync_sources,
+    )
 
     from .job import CrawlJob
     from .settings import CrawlSettings
@@ -194,8 +201,8 @@ def _last_json_line(stdout: str) -> dict[str, Any] | None:
 
 def _record_crash(source: str, reason: str, env: dict[str, str]) -> int | None:
     """Mark the dead child's run failed with `reason`; returns its id when there is one."""
-    from core.db import make_engine
-    from core.store import abandon_stale_runs, get_source, latest_run
+    from core.store.db import make_engine
+    from core.store.sources import abandon_stale_runs, get_source, latest_run
 
     overrides = {k[len("NEWSROOM_"):].lower(): v for k, v in env.items() if k.startswith("NEWSROOM_")}
     try:

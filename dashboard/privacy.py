@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from core.config import WatchConfig, parse_duration
-from core.settings import Settings
+from core.config.settings import Settings
+from core.config.watch import WatchConfig, parse_duration
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "privacy"
 _env = Environment(

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from core.wall import wall_state
+from core.analytics.wall import wall_state
 
 HERE = Path(__file__).resolve().parent
 PAGES = {"overzicht": "Overzicht", "week": "Afgelopen week", "themas": "Thema's en signalen"}

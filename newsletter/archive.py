@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from core.config import WatchConfig
-from core.schema import newsletters, utcnow
+from core.config.watch import WatchConfig
+from core.store.schema import newsletters, utcnow
 
 from .build import build_week
 from .render import Rendered, render

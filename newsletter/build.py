@@ -16,17 +16,25 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from core.authors import opinion_makers, pseudonym
-from core.config import WatchConfig
-from core.filters import CHANNELS, PostFilter
-from core.schema import alerts, posts, scores, sources
-from core.stories import story_counts, top_stories
-from core.summary import MIN_SAMPLE, figures, label_counts
-from core.themes import theme_stats
-from core.timeline import timeline
+from core.analytics.authors import opinion_makers, pseudonym
+from core.analytics.stories import story_counts, top_stories
+from core.analytics.summary import MIN_SAMPLE, figures, label_counts
+from core.analytics.themes import theme_stats
+from core.analytics.timeline import timeline
+from core.config.watch import WatchConfig
+from core.store.filters import CHANNELS, PostFilter
+from core.store.schema import alerts, posts, scores, sources
 
 from .chart import day_label, trend_png
-from .weeks import MONTHS, WEEKDAYS, parse_week, period_label, previous_week, week_range, zone
+from .weeks import (
+    MONTHS,
+    WEEKDAYS,
+    parse_week,
+    period_label,
+    previous_week,
+    week_range,
+    zone,
+)
 
 CHANNEL_NAMES = {"news": "Nieuws", "forum": "Fora", "social": "Sociale media"}
 LABEL_NAMES = {"negative": "negatief", "neutral": "neutraal", "positive": "positief", None: "nog niet gescoord"}

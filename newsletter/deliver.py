@@ -30,11 +30,11 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy import Engine, select, update
 
-from core.config import WatchConfig
+from core.config.settings import Settings
+from core.config.watch import WatchConfig
 from core.mail import MailConfigError, SmtpTarget, smtp_connection
 from core.mail import smtp_target as parse_smtp_url
-from core.schema import newsletters, utcnow
-from core.settings import Settings
+from core.store.schema import newsletters, utcnow
 
 from .archive import build_and_save, get, is_complete
 from .weeks import last_full_week, latest_send, parse_week

@@ -8,14 +8,27 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from api import (
-    alerts, analytics, audit, config as config_api, corrections, export, health, metrics, middleware, newsletters, posts,
-    stream, wall,
+    alerts,
+    analytics,
+    audit,
+    corrections,
+    export,
+    health,
+    metrics,
+    middleware,
+    newsletters,
+    posts,
+    stream,
+    wall,
+)
+from api import (
+    config as config_api,
 )
 from api.deps import read_access
-from core.config import WatchConfig, load_config
-from core.config_file import ConfigFile
-from core.db import make_engine
-from core.settings import Settings, get_settings
+from core.config.file import ConfigFile
+from core.config.settings import Settings, get_settings
+from core.config.watch import WatchConfig, load_config
+from core.store.db import make_engine
 from dashboard import privacy
 from dashboard import routes as wall_page
 

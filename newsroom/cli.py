@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.config import ConfigError, WatchConfig, load_config
-from core.db import make_engine, migrate
-from core.settings import Settings, get_settings
+from core.config.settings import Settings, get_settings
+from core.config.watch import ConfigError, WatchConfig, load_config
+from core.store.db import make_engine, migrate
 
 app = typer.Typer(help="newsroom: wat er online gezegd wordt over de stad.", no_args_is_help=True)
 model_app = typer.Typer(help="Het sentimentmodel: voorbereiden en trainen.", no_args_is_help=True)
@@ -122,7 +122,7 @@ def demo(
 @app.command()
 def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: alle ingeschakelde)")):
     """Nu eenmalig crawlen; toont per bron: opgehaald, nieuw, dubbel, fouten."""
-    from core.store import sync_sources
+    from core.store.sources import sync_sources
     from crawlers.run import crawl_in_subprocess
 
     settings, config = _load()
@@ -156,7 +156,7 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
 @app.command("sources")
 def sources_cmd():
     """Bronnen met hun gezondheid: laatste run, laatst gelukt, berichten, fouten."""
-    from core.store import source_health, sync_sources
+    from core.store.sources import source_health, sync_sources
 
     settings, config = _load()
     engine = _store(settings)
@@ -189,11 +189,18 @@ def score(
     batch_size: int = typer.Option(64, min=1, max=1024),
 ):
     """Alle nog niet beoordeelde berichten nu scoren, met voortgangsbalk."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    from core.scores import count_unscored
+    from core.store.scores import count_unscored
     from sentiment.scoring import load_scorer
-    from sentiment.worker import rescore as drop_scores, score_pending
+    from sentiment.worker import rescore as drop_scores
+    from sentiment.worker import score_pending
 
     settings = get_settings()
     engine = _store(settings)
@@ -213,7 +220,8 @@ def score(
 @sentiment_app.command("score")
 def sentiment_score(batch_size: int = typer.Option(64, min=1, max=1024)):
     """Teksten van standaardinvoer (één per regel, of JSON-regels met "text"); schrijft één JSON-regel per tekst."""
-    from sentiment.lines import BadLine, run as score_stdin
+    from sentiment.lines import BadLine
+    from sentiment.lines import run as score_stdin
     from sentiment.scoring import load_scorer
 
     try:
@@ -272,7 +280,7 @@ _WEEK_HELP = "ISO-week, bv. 2026-W47 (standaard: vorige week)"
 
 
 def _week(week: Optional[str], settings: Settings) -> str:
-    from core.schema import utcnow
+    from core.store.schema import utcnow
     from newsletter.weeks import last_full_week, parse_week
 
     if not week:

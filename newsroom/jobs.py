@@ -18,15 +18,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from alerting.deliver import deliver_pending
-from core.alert_state import check_sources
-from core.config import WatchConfig
-from core.config_file import ConfigFile
-from core.emerging import run_alerts
-from core.retention import apply_retention
-from core.schema import utcnow
-from core.settings import Settings
-from core.store import abandon_stale_runs, get_source, latest_run, sync_sources
-from core.themes import retag_if_changed, tag_new_posts
+from core.analytics.emerging import run_alerts
+from core.config.file import ConfigFile
+from core.config.settings import Settings
+from core.config.watch import WatchConfig
+from core.ingest.themes import retag_if_changed, tag_new_posts
+from core.store.alerts import check_sources
+from core.store.retention import apply_retention
+from core.store.schema import utcnow
+from core.store.sources import abandon_stale_runs, get_source, latest_run, sync_sources
 from crawlers.run import crawl_in_subprocess
 from newsletter.deliver import send_due
 from sentiment.scoring import load_scorer

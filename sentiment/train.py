@@ -63,7 +63,7 @@ class TrainOptions:
 
 def corrections_from_store(engine) -> list[Example]:
     """The webcare team's corrections (latest per post) as training examples."""
-    from core.scores import corrections_for_training
+    from core.store.scores import corrections_for_training
     from sentiment.scoring import post_text
 
     with engine.connect() as conn:
@@ -168,7 +168,11 @@ def train(options: TrainOptions) -> dict:
     """Train, evaluate on the held-out Dutch splits, export the shipped files; returns the metrics."""
     import numpy as np
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+    )
 
     from sentiment.convert import base_model_dir
     from sentiment.modeling import MeanPoolingBertClassifier
@@ -179,7 +183,7 @@ def train(options: TrainOptions) -> dict:
     np.random.seed(options.seed)
     torch.manual_seed(options.seed)
     if options.out is None:
-        from core.settings import get_settings
+        from core.config.settings import get_settings
 
         options.out = get_settings().cache_dir / "training"
     out = Path(options.out)

@@ -12,7 +12,7 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from core import scores as store
+from core.store import scores as store
 from sentiment.scoring import Scorer, post_text
 
 log = logging.getLogger(__name__)

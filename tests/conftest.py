@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from core.config import load_config
-from core.db import make_engine, migrate
-from core.settings import Settings
+from core.config.settings import Settings
+from core.config.watch import load_config
+from core.store.db import make_engine, migrate
 
 # ../shared beside the checkout holds third-party test data that is never committed.
 SHARED = Path(__file__).resolve().parents[2] / "shared"

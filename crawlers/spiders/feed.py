@@ -10,7 +10,7 @@ from typing import Any
 import scrapy
 from scrapy.http import TextResponse
 
-from core.store import canonical_url
+from core.store.posts import canonical_url
 
 from ..extract import believe_utf8, extract_article
 from ..feeds import FeedError, parse_feed

@@ -37,7 +37,7 @@ from parsel import Selector
 from parsel.selector import SelectorList
 from scrapy.http import TextResponse
 
-from core.settings import get_settings
+from core.config.settings import get_settings
 
 from ..apis import OptionError, without
 from ..dutch_dates import parse_dutch_datetime

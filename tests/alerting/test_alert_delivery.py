@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import insert, select
 
 from alerting.deliver import deliver_pending, in_quiet_hours, targets_for
-from core.config import parse_config
-from core.emerging import run_alerts
-from core.schema import alerts, scores
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.analytics.emerging import run_alerts
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import alerts, scores
+from core.store.sources import get_source, sync_sources
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)  # 11:00 in Groningen
 H = timedelta(hours=1)
@@ -40,7 +41,7 @@ class Store:
     def post(self, at, text, label="neutral", title=None):
         self.n += 1
         with self.engine.begin() as conn:
-            _, post_id = save_post(conn, get_source(conn, "mastodon"), {
+            _, post_id = ingest_post(conn, get_source(conn, "mastodon"), {
                 "external_id": f"m{self.n}", "url": f"https://mastodon.nl/@inwoner/{self.n}", "title": title,
                 "text": text, "published_at": at}, themes=self.config.themes)
             negative, neutral, positive = PROBABILITIES[label]

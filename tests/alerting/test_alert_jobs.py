@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from core.config import parse_config
-from core.schema import scores, utcnow
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import scores, utcnow
+from core.store.sources import get_source, sync_sources
 from newsroom.jobs import alerts_job, analytics_job
 
 
@@ -25,11 +26,11 @@ def test_the_jobs_deliver_a_spike_once(engine, smtp, webhook):
         sync_sources(conn, config)
         source = get_source(conn, "reddit")
         for day in range(1, 15):  # two quiet weeks: a parking question every day
-            save_post(conn, source, {"external_id": f"q{day}", "url": f"https://www.reddit.com/r/groningen/q{day}",
+            ingest_post(conn, source, {"external_id": f"q{day}", "url": f"https://www.reddit.com/r/groningen/q{day}",
                                      "text": f"Vraag {day}: waar kan ik parkeren bij het station?",
                                      "published_at": now - timedelta(days=day, hours=3)}, themes=config.themes)
         for i in range(7):
-            _, post_id = save_post(conn, source, {
+            _, post_id = ingest_post(conn, source, {
                 "external_id": f"r{i}", "url": f"https://www.reddit.com/r/groningen/{i}",
                 "title": f"Parkeervergunning {i} ineens twee keer zo duur?",
                 "text": "De nieuwe tarieven voor de parkeervergunning in de Oosterpark zijn absurd.",

@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import insert, select
 
-from core.config import parse_config
-from core.schema import alerts, audit_log
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import alerts, audit_log
+from core.store.sources import get_source, sync_sources
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 KCC = {"Authorization": "Bearer kcc-geheim"}
@@ -18,7 +19,7 @@ def alert_id(engine):
                            "sources": [{"name": "stadforum", "kind": "discourse", "url": "https://forum.example.nl"}]})
     with engine.begin() as conn:
         sync_sources(conn, config)
-        ids = [save_post(conn, get_source(conn, "stadforum"), {
+        ids = [ingest_post(conn, get_source(conn, "stadforum"), {
             "external_id": str(n), "url": f"https://forum.example.nl/t/{n}", "text": f"Kliko {n} al weken niet geleegd",
             "published_at": NOW}, )[1] for n in range(3)]
         return conn.execute(insert(alerts).values(

@@ -4,8 +4,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from core.schema import alerts, scores, utcnow
-from core.store import get_source, save_post, sync_sources
+from core.ingest.policy import ingest_post
+from core.store.schema import alerts, scores, utcnow
+from core.store.sources import get_source, sync_sources
 
 H = timedelta(hours=1)
 
@@ -13,7 +14,7 @@ H = timedelta(hours=1)
 @pytest.fixture
 def filled(engine, config, client):
     """Posts of the last hours (themes from the test config: afval, parkeren) and one open alert."""
-    from core.config import parse_config
+    from core.config.watch import parse_config
 
     cfg = parse_config({**config.model_dump(), "sources": [
         {"name": "oogtv", "kind": "feed", "url": "https://www.oogtv.nl/feed"},
@@ -35,7 +36,7 @@ def filled(engine, config, client):
                 name, public, reach = author
                 item.update(author=name, author_id=name.lower().replace(" ", "") if public else "p-9c1e",
                             author_public=public, author_reach=reach, likes=i)
-            _, post_id = save_post(conn, get_source(conn, source), item, themes=config.themes)
+            _, post_id = ingest_post(conn, get_source(conn, source), item, themes=config.themes)
             if label:
                 conn.execute(insert(scores).values(post_id=post_id, label=label, negative=0.1, neutral=0.1,
                                                    positive=0.8, model="m", model_version="1", flags=[]))

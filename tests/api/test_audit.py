@@ -3,8 +3,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.config import parse_config
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.sources import get_source, sync_sources
 
 TOKENS = "kcc:kcc-geheim,adviseurs:adv-geheim"
 
@@ -15,7 +16,7 @@ def app_client(make_client, engine):
                            "sources": [{"name": "oogtv", "kind": "feed", "url": "https://oogtv.nl/feed"}]})
     with engine.begin() as conn:
         sync_sources(conn, config)
-        save_post(conn, get_source(conn, "oogtv"), {
+        ingest_post(conn, get_source(conn, "oogtv"), {
             "external_id": "1", "title": "Gladheid in Beijum", "text": "Er is niet gestrooid op de fietspaden.",
             "published_at": datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)})
     return make_client(api_token="beheer", api_tokens=TOKENS)

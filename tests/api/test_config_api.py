@@ -5,9 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from core.config import load_config
-from core.schema import sources
-from core.settings import Settings
+from core.config.settings import Settings
+from core.config.watch import load_config
+from core.store.schema import sources
 from newsroom.app import create_app
 
 SOURCES = """

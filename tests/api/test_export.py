@@ -13,11 +13,12 @@ import pytest
 import uvicorn
 from sqlalchemy import insert, select
 
-from core.config import parse_config
-from core.schema import audit_log, posts, scores, sources
-from core.search import suspend_sqlite_index
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import audit_log, posts, scores, sources
+from core.store.search import suspend_sqlite_index
+from core.store.sources import get_source, sync_sources
 from newsroom.app import create_app
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -37,13 +38,13 @@ def store(engine):
         sync_sources(conn, CONFIG)
         oog, forum = get_source(conn, "oogtv"), get_source(conn, "stadforum")
         for n in range(30):
-            save_post(conn, oog if n % 2 else forum, {
+            ingest_post(conn, oog if n % 2 else forum, {
                 "external_id": f"p{n}", "url": f"https://oogtv.nl/{n}", "title": f"Bericht {n} uit de Stad",
                 "text": "De kliko's in Selwerd zijn niet geleegd." if n % 3 == 0 else f"Nieuws {n}, café geopend.",
                 "author": "OOG Redactie", "author_public": True, "likes": n,
                 "published_at": T0 - timedelta(minutes=n),
             }, themes=CONFIG.themes)
-        _, hostile = save_post(conn, forum, {
+        _, hostile = ingest_post(conn, forum, {
             "external_id": "hostile", "url": "https://forum.example.nl/t/9", "title": '=HYPERLINK("http://x.example","klik")',
             "text": "+31 6 1234 5678 bel me; ook @iemand en -1", "author": "@inwoner-1a2b3c4d",
             "published_at": T0 + timedelta(minutes=1),
@@ -187,8 +188,8 @@ def test_a_large_export_streams_in_flat_memory(server):
 def test_batches_read_through_one_cursor(engine, store):
     """More rows than a batch: the server-side cursor (PostgreSQL) stays open while each batch's
     themes are looked up on the same connection."""
-    from core.filters import PostFilter
-    from core.posts import iter_posts
+    from core.store.filters import PostFilter
+    from core.store.listing import iter_posts
 
     with engine.connect() as conn:
         batches = list(iter_posts(conn, PostFilter(), batch=7))

@@ -11,10 +11,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import insert
 
-from core.config import load_config
-from core.schema import alerts, scores
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.config.settings import Settings
+from core.config.watch import load_config
+from core.ingest.policy import ingest_post
+from core.store.schema import alerts, scores
+from core.store.sources import get_source, sync_sources
 from newsroom.app import create_app
 
 EXAMPLES = 12
@@ -35,7 +36,7 @@ def app(engine, write_config):
     with engine.begin() as conn:
         sync_sources(conn, config)
         for n in range(30):
-            _, post_id = save_post(conn, get_source(conn, "oogtv"), {
+            _, post_id = ingest_post(conn, get_source(conn, "oogtv"), {
                 "external_id": str(n), "url": f"https://www.oogtv.nl/{n}", "title": f"Kliko {n} vol in Selwerd",
                 "text": "De container is al dagen niet geleegd; café De Drie Uiltjes klaagt.", "likes": n,
                 "published_at": NOW - timedelta(hours=n)}, themes=config.themes)

@@ -4,9 +4,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert
 
-from core.config import parse_config
-from core.schema import label_corrections, scores
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import label_corrections, scores
+from core.store.sources import get_source, sync_sources
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 CONFIG = parse_config({
@@ -29,7 +30,7 @@ def store(engine):
         ids = []
         for n in range(130):
             about = n % 5 == 0
-            _, post_id = save_post(conn, oog, {
+            _, post_id = ingest_post(conn, oog, {
                 "external_id": f"p{n}", "url": f"https://oogtv.nl/{n}",
                 "title": ("Container vol" if n % 10 == 0 else "Bericht") + f" {n}",
                 "text": "Overvolle container bij de Vismarkt." if about else f"Gewoon stadsnieuws nummer {n}.",
@@ -37,17 +38,17 @@ def store(engine):
                 "published_at": T0 - timedelta(minutes=n),
             }, themes=CONFIG.themes)
             ids.append(post_id)
-        _, topic = save_post(conn, forum, {
+        _, topic = ingest_post(conn, forum, {
             "external_id": "t1", "url": "https://forum.example.nl/t/1", "title": "Wie haalt de kliko op?",
             "text": "Al twee weken staat de kliko vol in Paddepoel.", "thread_url": "https://forum.example.nl/t/1",
             "published_at": T0 - timedelta(hours=5),
         })
-        replies = [save_post(conn, forum, {
+        replies = [ingest_post(conn, forum, {
             "external_id": f"t1-{i}", "url": f"https://forum.example.nl/t/1/{i}", "text": f"Bij ons ook, reactie {i}.",
             "parent_external_id": "t1", "thread_url": "https://forum.example.nl/t/1",
             "published_at": T0 - timedelta(hours=4, minutes=-i),
         })[1] for i in (1, 2)]
-        _, copy = save_post(conn, forum, {
+        _, copy = ingest_post(conn, forum, {
             "external_id": "copy", "url": "https://forum.example.nl/t/2", "title": "Container vol 0",
             "text": "Overvolle container bij de Vismarkt.", "published_at": T0 + timedelta(minutes=3),
         })

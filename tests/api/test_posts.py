@@ -2,9 +2,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.config import parse_config
-from core.schema import scores
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import scores
+from core.store.sources import get_source, sync_sources
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -24,7 +25,7 @@ def store(engine):
         ids = []
         for n in range(120):
             source = oog if n % 3 else forum
-            _, post_id = save_post(conn, source, {
+            _, post_id = ingest_post(conn, source, {
                 "external_id": f"p{n}", "url": f"https://oogtv.nl/{n}", "title": f"Bericht {n}",
                 "text": "Container vol aan de Vismarkt" if n % 10 == 0 else f"Gewoon nieuws {n} uit Groningen",
                 "author": "OOG Redactie", "author_public": True,

@@ -5,9 +5,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, text
 
-from core.config import parse_config
-from core.schema import alerts, scores, utcnow
-from core.store import RunCounts, finish_run, get_source, save_post, start_run, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import alerts, scores, utcnow
+from core.store.sources import (
+    RunCounts,
+    finish_run,
+    get_source,
+    start_run,
+    sync_sources,
+)
 
 WRITES = [
     ("put", "/api/config/sources/nieuw", {"kind": "feed", "url": "https://nieuw.example.nl/rss"}),
@@ -85,7 +92,7 @@ def test_nul_characters_are_refused(client):
 def test_no_traceback_reaches_the_client(sqlite_engine, config, tmp_path):
     from fastapi.testclient import TestClient
 
-    from core.settings import Settings
+    from core.config.settings import Settings
     from newsroom.app import create_app
 
     settings = Settings(database_url=str(sqlite_engine.url), config=tmp_path / "watch.toml")
@@ -107,7 +114,7 @@ def test_metrics_in_prometheus_format(client, engine):
         sync_sources(conn, config)
         oog, forum = get_source(conn, "oogtv"), get_source(conn, "stadforum")
         run = start_run(conn, oog.id)
-        ids = [save_post(conn, oog, {"external_id": str(n), "text": f"Bericht {n} uit Groningen",
+        ids = [ingest_post(conn, oog, {"external_id": str(n), "text": f"Bericht {n} uit Groningen",
                                      "published_at": now - timedelta(minutes=n)})[1] for n in range(4)]
         finish_run(conn, run, RunCounts(fetched=4, new=4), failed=False)
         finish_run(conn, start_run(conn, forum.id), RunCounts(), failed=True, error="HTTP 503")

@@ -10,9 +10,10 @@ from itertools import count
 
 from sqlalchemy import insert
 
-from core.config import parse_config
-from core.schema import scores
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import scores
+from core.store.sources import get_source, sync_sources
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -51,7 +52,7 @@ def add_post(conn, source: str, *, at: datetime, text: str, title: str | None = 
     n = next(_ids)
     item = {"external_id": f"post-{n}", "url": fields.pop("url", f"https://example.nl/{source}/{n}"),
             "title": title, "text": text, "published_at": at, **fields}
-    status, post_id = save_post(conn, get_source(conn, source), item, themes=config.themes)
+    status, post_id = ingest_post(conn, get_source(conn, source), item, themes=config.themes)
     assert status == "new", f"test post {n} was a duplicate"
     if label:
         negative, neutral, positive = PROBABILITIES[label]

@@ -3,10 +3,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select, update
 
-from core.alert_state import BadTransition, check_sources, get_alert, set_status, silent_sources
-from core.config import parse_config
-from core.schema import alerts, crawl_runs, posts, sources
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.alerts import (
+    BadTransition,
+    check_sources,
+    get_alert,
+    set_status,
+    silent_sources,
+)
+from core.store.schema import alerts, crawl_runs, posts, sources
+from core.store.sources import get_source, sync_sources
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -30,7 +37,7 @@ def run(conn, name, at, status="ok", error=None):
 
 
 def post(conn, name, n, fetched):
-    _, post_id = save_post(conn, get_source(conn, name), {
+    _, post_id = ingest_post(conn, get_source(conn, name), {
         "external_id": f"{name}{n}", "text": f"{name} bericht {n} uit Groningen", "published_at": fetched})
     conn.execute(update(posts).where(posts.c.id == post_id).values(fetched_at=fetched))
 

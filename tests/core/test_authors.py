@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from core.authors import opinion_makers, pseudonym
-from core.filters import PostFilter
-
 from analytics_data import NOW, add_post, prepare
+
+from core.analytics.authors import opinion_makers, pseudonym
+from core.store.filters import PostFilter
 
 H = timedelta(hours=1)
 

@@ -1,9 +1,8 @@
-from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, load_config, parse_duration
-from core.settings import PROJECT_ROOT
+from core.config.settings import PROJECT_ROOT
+from core.config.watch import ConfigError, load_config, parse_duration
 
 
 def test_shipped_groningen_config_is_valid():

@@ -1,12 +1,11 @@
 from datetime import timedelta
 
+from analytics_data import CONFIG, NOW, add_post, prepare
 from sqlalchemy import select
 
-from core.emerging import detect, list_alerts, run_alerts
-from core.filters import PostFilter
-from core.schema import alerts
-
-from analytics_data import CONFIG, NOW, add_post, prepare
+from core.analytics.emerging import detect, list_alerts, run_alerts
+from core.store.filters import PostFilter
+from core.store.schema import alerts
 
 H = timedelta(hours=1)
 

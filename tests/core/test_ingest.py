@@ -2,11 +2,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from core.config import parse_config
-from core.ingest import Ingest
-from core.schema import post_themes, posts
-from core.settings import Settings
-from core.store import get_source, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import Ingest
+from core.store.schema import post_themes, posts
+from core.store.sources import get_source, sync_sources
 
 CONFIG = parse_config({
     "watch": {"city": "Groningen", "terms": ["Groningen"], "exclude": ["FC Groningen"]},

@@ -1,4 +1,4 @@
-from core.privacy import Pseudonymiser
+from core.ingest.privacy import Pseudonymiser
 
 P = Pseudonymiser("test-salt", ["gemeentegroningen", "@RTVNoord", "Wethouder De Vries"])
 

@@ -2,10 +2,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select
 
-from core.config import parse_config
-from core.retention import apply_retention, archived_label_counts
-from core.schema import alerts, newsletters, posts, scores
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.retention import apply_retention, archived_label_counts
+from core.store.schema import alerts, newsletters, posts, scores
+from core.store.sources import get_source, sync_sources
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 CONFIG = parse_config({
@@ -26,7 +27,7 @@ def _fill(conn):
         (news, 400, "negative"), (news, 10, "positive"),
         (forum, 45, "negative"), (forum, 45, "negative"), (forum, 31, None), (forum, 5, "neutral"),
     ]):
-        _, post_id = save_post(conn, source, {
+        _, post_id = ingest_post(conn, source, {
             "external_id": f"p{n}", "title": f"Bericht {n}", "text": f"Tekst {n}",
             "published_at": NOW - timedelta(days=age_days),
         })
@@ -68,8 +69,8 @@ def test_retention_is_idempotent(engine):
 
 
 def test_summary_counts_posts_deleted_by_retention(engine):
-    from core.filters import PostFilter
-    from core.summary import summary
+    from core.analytics.summary import summary
+    from core.store.filters import PostFilter
 
     window = PostFilter(since=NOW - timedelta(days=100), until=NOW)
     with engine.begin() as conn:

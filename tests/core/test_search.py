@@ -3,11 +3,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import delete, select, update
 
-from core.config import parse_config
-from core.filters import PostFilter
-from core.schema import posts
-from core.search import fts5_query
-from core.store import get_source, save_post, sync_sources
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.filters import PostFilter
+from core.store.schema import posts
+from core.store.search import fts5_query
+from core.store.sources import get_source, sync_sources
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 CONFIG = parse_config({
@@ -32,7 +33,7 @@ def ids(engine):
         source = get_source(conn, "oogtv")
         found = {}
         for n, (key, (title, text)) in enumerate(POSTS.items()):
-            _, found[key] = save_post(conn, source, {
+            _, found[key] = ingest_post(conn, source, {
                 "external_id": key, "url": f"https://oogtv.nl/{key}", "title": title, "text": text,
                 "published_at": T0 - timedelta(hours=n),
             })

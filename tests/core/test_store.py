@@ -1,14 +1,21 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from core.config import parse_config
-from core.db import current_revision, make_engine, migrate
-from core.schema import crawl_runs, posts, sources
-from core.store import (
-    RunCounts, abandon_stale_runs, canonical_url, content_hash, finish_run, get_source, save_post,
-    source_health, start_run, sync_sources,
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.db import current_revision, migrate
+from core.store.posts import canonical_url, content_hash
+from core.store.schema import crawl_runs, posts, sources
+from core.store.sources import (
+    RunCounts,
+    abandon_stale_runs,
+    finish_run,
+    get_source,
+    source_health,
+    start_run,
+    sync_sources,
 )
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
@@ -52,16 +59,16 @@ def test_save_post_deduplicates_by_id_url_and_content(engine):
     with engine.begin() as conn:
         sync_sources(conn, _config("oogtv", "rtvnoord"))
         oog, noord = get_source(conn, "oogtv"), get_source(conn, "rtvnoord")
-        status, first = save_post(conn, oog, _item(1))
+        status, first = ingest_post(conn, oog, _item(1))
         assert status == "new"
         # same guid again, with more likes: duplicate, engagement refreshed
-        assert save_post(conn, oog, _item(1, likes=7)) == ("duplicate", first)
+        assert ingest_post(conn, oog, _item(1, likes=7)) == ("duplicate", first)
         # other guid, same canonical URL (tracking params, http, www, trailing slash differ)
-        assert save_post(conn, oog, _item(2, url="http://oogtv.nl/artikel-1"))[0] == "duplicate"
+        assert ingest_post(conn, oog, _item(2, url="http://oogtv.nl/artikel-1"))[0] == "duplicate"
         # other guid and URL, same content after folding whitespace and case
-        assert save_post(conn, oog, _item(3, url=None, title="BERICHT 1", text="Tekst van  bericht 1 over Groningen."))[0] == "duplicate"
+        assert ingest_post(conn, oog, _item(3, url=None, title="BERICHT 1", text="Tekst van  bericht 1 over Groningen."))[0] == "duplicate"
         # the same text from another source is syndication: a new post (stories group them)
-        assert save_post(conn, noord, _item(4, url=None, title="Bericht 1", text=_item(1)["text"]))[0] == "new"
+        assert ingest_post(conn, noord, _item(4, url=None, title="Bericht 1", text=_item(1)["text"]))[0] == "new"
         assert conn.execute(select(func.count()).select_from(posts)).scalar() == 2
         assert conn.execute(select(posts.c.likes).where(posts.c.id == first)).scalar() == 7
         row = conn.execute(select(posts).where(posts.c.id == first)).one()
@@ -74,9 +81,9 @@ def test_save_post_refuses_incomplete_items(engine):
         sync_sources(conn, _config("oogtv"))
         oog = get_source(conn, "oogtv")
         with pytest.raises(ValueError, match="external_id"):
-            save_post(conn, oog, _item(1, external_id=""))
+            ingest_post(conn, oog, _item(1, external_id=""))
         with pytest.raises(ValueError, match="published_at"):
-            save_post(conn, oog, _item(1, published_at=datetime(2026, 1, 1)))
+            ingest_post(conn, oog, _item(1, published_at=datetime(2026, 1, 1)))
 
 
 def test_canonical_url_and_content_hash():
@@ -90,7 +97,7 @@ def test_runs_and_health(engine):
         sync_sources(conn, _config("oogtv", "sikkom"))
         oog = get_source(conn, "oogtv")
         run = start_run(conn, oog.id)
-        save_post(conn, oog, _item(1))
+        ingest_post(conn, oog, _item(1))
         finish_run(conn, run, RunCounts(fetched=3, new=1, duplicates=2), failed=False)
         failed = start_run(conn, oog.id)
         finish_run(conn, failed, RunCounts(errors=1), failed=True, error="HTTP 500")
@@ -122,6 +129,6 @@ def test_same_short_reply_by_two_people_is_kept(engine):
         sync_sources(conn, config)
         reddit = get_source(conn, "reddit-groningen")
         reply = {"text": "Dank je!", "published_at": NOW}
-        assert save_post(conn, reddit, {**reply, "external_id": "t1_a", "author_id": "inwoner-1"})[0] == "new"
-        assert save_post(conn, reddit, {**reply, "external_id": "t1_b", "author_id": "inwoner-2"})[0] == "new"
-        assert save_post(conn, reddit, {**reply, "external_id": "t1_c", "author_id": "inwoner-1"})[0] == "duplicate"
+        assert ingest_post(conn, reddit, {**reply, "external_id": "t1_a", "author_id": "inwoner-1"})[0] == "new"
+        assert ingest_post(conn, reddit, {**reply, "external_id": "t1_b", "author_id": "inwoner-2"})[0] == "new"
+        assert ingest_post(conn, reddit, {**reply, "external_id": "t1_c", "author_id": "inwoner-1"})[0] == "duplicate"

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
+from analytics_data import NOW, add_post, prepare
 from sqlalchemy import func, select
 
-from core.schema import posts, stories
-from core.stories import regroup, story_counts, top_stories
-
-from analytics_data import NOW, add_post, prepare
+from core.analytics.stories import story_counts, top_stories
+from core.ingest.stories import regroup
+from core.store.schema import posts, stories
 
 H = timedelta(hours=1)
 ARTICLE = ("Het college van burgemeester en wethouders van Groningen heeft dinsdag besloten dat de "

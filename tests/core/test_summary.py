@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from core.filters import PostFilter
-from core.summary import summary
-
 from analytics_data import NOW, add_post, prepare
+
+from core.analytics.summary import summary
+from core.store.filters import PostFilter
 
 H = timedelta(hours=1)
 

@@ -1,13 +1,14 @@
 from datetime import timedelta
 
+from analytics_data import CONFIG, NOW, add_post, prepare
 from sqlalchemy import select
 
-from core.config import parse_config
-from core.schema import post_themes
-from core.store import get_source, save_post
-from core.themes import retag, retag_if_changed, tag_new_posts, theme_stats, themes_for
-
-from analytics_data import CONFIG, NOW, add_post, prepare
+from core.analytics.themes import theme_stats
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.ingest.themes import retag, retag_if_changed, tag_new_posts, themes_for
+from core.store.schema import post_themes
+from core.store.sources import get_source
 
 
 def _themes_of(conn, post_id):
@@ -78,7 +79,7 @@ def test_posts_saved_without_themes_are_tagged_by_the_job(engine):
         prepare(conn)
         assert retag_if_changed(conn, CONFIG.themes) is False  # empty store: only remembers the themes
         tagged = add_post(conn, "rtvnoord", at=NOW, text="Kliko vergeten")
-        _, untagged = save_post(conn, get_source(conn, "reddit"),
+        _, untagged = ingest_post(conn, get_source(conn, "reddit"),
                                 {"external_id": "x1", "text": "Parkeerplaats bezet", "published_at": NOW})
         assert _themes_of(conn, untagged) == []
         assert tag_new_posts(conn, CONFIG.themes) == 2

@@ -1,11 +1,10 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from core.filters import PostFilter
-from core.timeline import timeline
-
 from analytics_data import add_post, prepare
+
+from core.analytics.timeline import timeline
+from core.store.filters import PostFilter
 
 UTC = timezone.utc
 

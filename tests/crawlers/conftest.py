@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from localserver import LocalServer
 from sqlalchemy import select
 
-from core.db import make_engine
-from core.schema import crawl_runs, posts, sources
+from core.store.db import make_engine
+from core.store.schema import crawl_runs, posts, sources
 from crawlers.run import crawl_in_subprocess
-from localserver import LocalServer
 
 # Every crawl test: loopback only, and no politeness delays against our own server.
 FAST_ENV = {

@@ -5,10 +5,18 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from localserver import Reply
+from platforms import (
+    JSON,
+    WATCH,
+    fixture,
+    fixture_json,
+    query,
+    requests_to,
+    stored_text,
+)
 
 from crawlers.spiders.bluesky import post_view_post
-from localserver import Reply
-from platforms import JSON, WATCH, fixture, fixture_json, query, requests_to, stored_text
 
 SESSION = "/xrpc/com.atproto.server.createSession"
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"

@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from localserver import LocalServer, Reply
 from sqlalchemy import select
 
 import crawlers.run
-from core.db import migrate
-from core.schema import post_themes
-from localserver import LocalServer, Reply
+from core.store.db import migrate
+from core.store.schema import post_themes
 
 RSS = "application/rss+xml; charset=utf-8"
 FIXTURES = Path(__file__).parent / "fixtures"

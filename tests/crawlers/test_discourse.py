@@ -5,10 +5,18 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from localserver import Reply
+from platforms import (
+    JSON,
+    WATCH,
+    fixture,
+    fixture_json,
+    query,
+    requests_to,
+    stored_text,
+)
 
 from crawlers.spiders.discourse import discourse_post
-from localserver import Reply
-from platforms import JSON, WATCH, fixture, fixture_json, query, requests_to, stored_text
 
 PRIVATE_HANDLES = ("anouk_stad", "jelmer_b", "fennap", "sietse_h", "Anouk de Vries", "Jelmer Bakker", "Marit Zijlstra")
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from crawlers.extract import (
-    absolute_url, believe_utf8, extract_article, html_to_text, language_code, parse_datetime, plausible_date,
+    absolute_url,
+    believe_utf8,
+    extract_article,
+    html_to_text,
+    language_code,
+    parse_datetime,
+    plausible_date,
 )
 from crawlers.spiders.feed import merge_article
 

@@ -5,10 +5,10 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from crawlers.dutch_dates import parse_dutch_datetime
 from localserver import Reply
 from platforms import WATCH, fixture, requests_to, stored_text
+
+from crawlers.dutch_dates import parse_dutch_datetime
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 THREAD = "/forum/topic/101-klikos-zonnelaan"

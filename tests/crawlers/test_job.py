@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.config import parse_config
-from core.ingest import Ingest
-from core.settings import Settings
-from core.store import get_source, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import Ingest
+from core.store.sources import get_source, sync_sources
 from crawlers.job import FILTERED_MEMORY, CrawlJob
 
 CONFIG = {

@@ -6,10 +6,18 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from localserver import Reply
+from platforms import (
+    JSON,
+    WATCH,
+    fixture,
+    fixture_json,
+    query,
+    requests_to,
+    stored_text,
+)
 
 from crawlers.spiders.mastodon import status_post
-from localserver import Reply
-from platforms import JSON, WATCH, fixture, fixture_json, query, requests_to, stored_text
 
 TAG = "/api/v1/timelines/tag/groningen"
 GEMEENTE_ID = "109311000000000001"

@@ -6,10 +6,18 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from localserver import Reply
+from platforms import (
+    JSON,
+    WATCH,
+    fixture,
+    fixture_json,
+    query,
+    requests_to,
+    stored_text,
+)
 
 from crawlers.spiders.reddit import comment_post, submission_post, walk_comments
-from localserver import Reply
-from platforms import JSON, WATCH, fixture, fixture_json, query, requests_to, stored_text
 
 NEW = "/r/groningen/new.json"
 USER_AGENT = "server:newsroom-groningen:1.0 (by u/gemeente_test)"

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from core.config import load_config
-from core.db import make_engine, migrate
-from core.settings import Settings
 from liveapp import CHROMIUM, LiveServer, chromium_missing
-from wall_data import API_TOKEN, ARTIFACTS, READ_TOKEN, FIXTURES, fill
+from wall_data import API_TOKEN, ARTIFACTS, FIXTURES, READ_TOKEN, fill
+
+from core.config.settings import Settings
+from core.config.watch import load_config
+from core.store.db import make_engine, migrate
 
 
 @pytest.fixture

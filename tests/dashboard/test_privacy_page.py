@@ -1,5 +1,5 @@
-from core.config import load_config
-from core.settings import PROJECT_ROOT
+from core.config.settings import PROJECT_ROOT
+from core.config.watch import load_config
 
 
 def test_privacy_page_is_generated_from_the_config(client, config):
@@ -23,7 +23,7 @@ def test_dpia_and_algoritmeregister_blocks(client):
 def test_privacy_page_escapes_config_text(make_client, engine, tmp_path, write_config):
     from fastapi.testclient import TestClient
 
-    from core.settings import Settings
+    from core.config.settings import Settings
     from newsroom.app import create_app
 
     path = write_config('[privacy]\ncontact = "<script>alert(1)</script>@x.nl"\n', name="evil.toml")
@@ -35,7 +35,7 @@ def test_privacy_page_escapes_config_text(make_client, engine, tmp_path, write_c
 def test_shipped_config_renders(make_client, engine):
     from fastapi.testclient import TestClient
 
-    from core.settings import Settings
+    from core.config.settings import Settings
     from newsroom.app import create_app
 
     config = load_config(PROJECT_ROOT / "config" / "groningen.toml")

@@ -7,12 +7,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-
-from core.schema import audit_log
-from core.settings import Settings
-from newsroom.app import create_app
-
 from wall_data import API_TOKEN, READ_TOKEN, add_post
+
+from core.config.settings import Settings
+from core.store.schema import audit_log
+from newsroom.app import create_app
 
 STATE = re.compile(r'<script type="application/json" id="wall-state">(.*?)</script>', re.S)
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from wall_data import API_TOKEN, READ_TOKEN, add_post
 
 pytestmark = pytest.mark.browser

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.schema import utcnow
-from core.wall import SLOW_EVERY, clear_crisis, dataset, set_crisis, store_version, wall_state
-
 from wall_data import add_post
+
+from core.analytics.wall import (
+    SLOW_EVERY,
+    clear_crisis,
+    dataset,
+    set_crisis,
+    store_version,
+    wall_state,
+)
+from core.store.schema import utcnow
 
 
 def test_slow_panels_are_reused_for_a_minute(wall_engine, wall_config):

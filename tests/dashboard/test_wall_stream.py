@@ -5,7 +5,6 @@ import json
 import time
 
 import httpx
-
 from wall_data import READ_TOKEN, add_post
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from core.emerging import run_alerts
-from core.schema import scores, utcnow
-from core.store import get_source, save_post, sync_sources
+from core.analytics.emerging import run_alerts
+from core.ingest.policy import ingest_post
+from core.store.schema import scores, utcnow
+from core.store.sources import get_source, sync_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -33,7 +34,7 @@ def add_post(engine, config, source: str, text: str, *, title: str | None = None
     item = {"external_id": f"wall-{n}", "url": f"https://example.nl/{source}/{n}", "title": title, "text": text,
             "author": author, "author_id": author, "author_public": author_public, "published_at": at or utcnow()}
     with engine.begin() as conn:
-        status, post_id = save_post(conn, get_source(conn, source), item, themes=config.themes)
+        status, post_id = ingest_post(conn, get_source(conn, source), item, themes=config.themes)
         assert status == "new", f"test post {text[:40]!r} was a duplicate"
         if label:
             negative, neutral, positive = PROBABILITIES[label]

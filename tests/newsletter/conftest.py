@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from core.config import load_config
-from core.settings import Settings
-
 from newsletter_data import WATCH_EXTRA, SmtpServer, fill_store
+
+from core.config.settings import Settings
+from core.config.watch import load_config
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert
 
-from core.emerging import run_alerts
-from core.ingest import Ingest
-from core.schema import scores
-from core.store import get_source, sync_sources
+from core.analytics.emerging import run_alerts
+from core.ingest.policy import Ingest
+from core.store.schema import scores
+from core.store.sources import get_source, sync_sources
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -5,17 +5,16 @@ import io
 
 import pytest
 from fastapi.testclient import TestClient
+from liveapp import CHROMIUM, LiveServer, chromium_missing
+from newsletter_data import ARTIFACTS, SECTIONS, WEEK, Page, fill_store
 from sqlalchemy import update
 
-from core.db import make_engine, migrate
-from core.schema import newsletters, utcnow
+from core.store.db import make_engine, migrate
+from core.store.schema import newsletters, utcnow
 from newsletter.archive import build_and_save, get, save
 from newsletter.chart import WIDTH_PX
 from newsletter.render import Rendered
 from newsroom.app import create_app
-
-from liveapp import CHROMIUM, LiveServer, chromium_missing
-from newsletter_data import ARTIFACTS, SECTIONS, WEEK, Page, fill_store
 
 
 def client_for(engine, config, settings, **overrides) -> TestClient:

@@ -6,15 +6,20 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from newsletter_data import AMSTERDAM, PRIVATE_NAMES, WEEK, Page, add_posts
 
-from core.store import sync_sources
+from core.store.sources import sync_sources
 from newsletter.build import build_week, safe_url, shorten
 from newsletter.render import render
 from newsletter.weeks import (
-    latest_send, last_full_week, parse_week, period_label, previous_week, week_of, week_range,
+    last_full_week,
+    latest_send,
+    parse_week,
+    period_label,
+    previous_week,
+    week_of,
+    week_range,
 )
-
-from newsletter_data import AMSTERDAM, PRIVATE_NAMES, WEEK, Page, add_posts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -6,13 +6,12 @@ from datetime import datetime
 from email.policy import default as email_policy
 
 import pytest
+from newsletter_data import AMSTERDAM, WATCH_EXTRA, WEEK, Page, fill_store
 from typer.testing import CliRunner
 
-from core.settings import get_settings
+from core.config.settings import get_settings
 from newsroom.cli import app
 from newsroom.jobs import build_scheduler, schedule_newsletter
-
-from newsletter_data import AMSTERDAM, WATCH_EXTRA, WEEK, Page, fill_store
 
 
 @pytest.fixture

@@ -9,15 +9,30 @@ from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.smtp import AuthResult
+from newsletter_data import (
+    AMSTERDAM,
+    PRIVATE_NAMES,
+    SECTIONS,
+    TEXT_SECTIONS,
+    WEEK,
+    Page,
+    SmtpServer,
+)
 from sqlalchemy import select, update
 
-from core.schema import newsletters
+from core.store.schema import newsletters
 from newsletter.archive import build_and_save, get
 from newsletter.deliver import (
-    AlreadySent, DeliveryFailed, NewsletterError, compose, due_week, send_due, send_message, send_week, smtp_target,
+    AlreadySent,
+    DeliveryFailed,
+    NewsletterError,
+    compose,
+    due_week,
+    send_due,
+    send_message,
+    send_week,
+    smtp_target,
 )
-
-from newsletter_data import AMSTERDAM, PRIVATE_NAMES, SECTIONS, TEXT_SECTIONS, WEEK, Page, SmtpServer
 
 RECIPIENTS = ["communicatie@gemeente.groningen.nl", "webcare@gemeente.groningen.nl"]
 MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=AMSTERDAM)

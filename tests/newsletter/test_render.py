@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import base64
 
+from newsletter_data import PRIVATE_NAMES, SECTIONS, TEXT_SECTIONS, WEEK, Page
+
 from newsletter.build import build_week
 from newsletter.render import number, render, signed
-
-from newsletter_data import PRIVATE_NAMES, SECTIONS, TEXT_SECTIONS, WEEK, Page
 
 
 def test_filters():

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from localserver import LocalServer
 from sqlalchemy import select
 
-from core.db import make_engine
-from core.schema import crawl_runs, posts, sources
-from localserver import LocalServer
+from core.store.db import make_engine
+from core.store.schema import crawl_runs, posts, sources
 
 FIXTURES = Path(__file__).resolve().parents[1] / "crawlers" / "fixtures"
 RSS = "application/rss+xml; charset=utf-8"

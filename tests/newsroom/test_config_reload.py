@@ -1,7 +1,7 @@
 """The scheduler follows the config file: a source added through the API is crawled without a restart."""
-from core.config import load_config
-from core.config_file import ConfigFile, delete_entry, put_entry
-from core.settings import Settings
+from core.config.file import ConfigFile, delete_entry, put_entry
+from core.config.settings import Settings
+from core.config.watch import load_config
 from newsroom.jobs import CRAWL_PREFIX, build_scheduler, reload_config_job
 
 SOURCES = """

@@ -26,16 +26,16 @@ import pytest
 from parsel import Selector
 
 import crawlers.spiders
-from core.config import SOURCE_KINDS, load_config
-from core.db import make_engine, migrate
+from core.config.settings import Settings
+from core.config.watch import SOURCE_KINDS, load_config
+from core.ingest.themes import themes_for
 from core.matching import is_relevant
-from core.settings import Settings
-from core.themes import themes_for
-from newsroom.demo import DemoError, ReplayServer, demo_config, forum, quicken, texts
-from newsroom.demo.bluesky import uri
-from newsroom.demo.corpus import Corpus
-from newsroom.demo.launch import config_beside, fresh_database
-from newsroom.demo.mastodon import status_id
+from core.store.db import make_engine, migrate
+from demo import DemoError, ReplayServer, demo_config, forum, quicken, texts
+from demo.bluesky import uri
+from demo.corpus import Corpus
+from demo.launch import config_beside, fresh_database
+from demo.mastodon import status_id
 from newsroom.jobs import build_scheduler
 
 ROOT = Path(__file__).resolve().parents[2]

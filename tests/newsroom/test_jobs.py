@@ -2,10 +2,16 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from core.config import parse_config
-from core.schema import crawl_runs, utcnow
-from core.settings import Settings
-from core.store import RunCounts, finish_run, get_source, start_run, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.store.schema import crawl_runs, utcnow
+from core.store.sources import (
+    RunCounts,
+    finish_run,
+    get_source,
+    start_run,
+    sync_sources,
+)
 from newsroom.jobs import CRAWL_PREFIX, build_scheduler, schedule_sources
 
 

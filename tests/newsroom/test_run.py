@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from localserver import LocalServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "crawlers" / "fixtures"

@@ -3,9 +3,9 @@ classifier made from it, and the real shipped model loaded once per session."""
 from __future__ import annotations
 
 import pytest
-
-from core.settings import Settings
 from tiny_image import build_image
+
+from core.config.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,17 @@
 import numpy as np
 import pytest
 import torch
-
-from sentiment.convert import ImageError, base_model_dir, bert_state_dict, convert, dequantize_q4_0, parse_image, read_image
-
 from tiny_image import HEADS, LAYERS, PIECES, build_image
+
+from sentiment.convert import (
+    ImageError,
+    base_model_dir,
+    bert_state_dict,
+    convert,
+    dequantize_q4_0,
+    parse_image,
+    read_image,
+)
 
 
 def test_q4_0_nibble_order():

@@ -9,11 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.corrections import router
-from core.config import parse_config
-from core.schema import audit_log
-from core.scores import corrections_for_training, save_scores
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store.schema import audit_log
+from core.store.scores import corrections_for_training, save_scores
+from core.store.sources import get_source, sync_sources
 
 TOKEN = "geheim"
 
@@ -24,7 +25,7 @@ def post_id(engine):
                            "sources": [{"name": "oogtv", "kind": "feed", "url": "https://oogtv.nl/feed", "local": True}]})
     with engine.begin() as conn:
         sync_sources(conn, config)
-        _, pid = save_post(conn, get_source(conn, "oogtv"), {
+        _, pid = ingest_post(conn, get_source(conn, "oogtv"), {
             "external_id": "a1", "title": "Vuilnis blijft liggen", "text": "=SOM(A1) Lekker dan, weer geen ophaaldienst",
             "published_at": datetime(2026, 11, 20, 9, tzinfo=timezone.utc)})
         save_scores(conn, [{"post_id": pid, "label": "positive", "negative": 0.2, "neutral": 0.2, "positive": 0.6,

@@ -1,6 +1,6 @@
 import pytest
 
-from core.settings import Settings
+from core.config.settings import Settings
 from sentiment.labels import LabelMappingError, label_map
 from sentiment.scoring import load_scorer
 

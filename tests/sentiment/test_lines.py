@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from core.settings import Settings
+from core.config.settings import Settings
 from sentiment.lines import BadLine, run
 from sentiment.scoring import load_scorer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.settings import Settings
+from core.config.settings import Settings
 from sentiment.scoring import load_scorer
 
 TEXTS = ["mooi", "de stad is vies en de bus komt weer te laat", "", "wat een prachtige dag op de Grote Markt " * 6,

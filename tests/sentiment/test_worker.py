@@ -4,11 +4,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from core import scores as store
-from core.config import parse_config
-from core.schema import posts, scores
-from core.settings import Settings
-from core.store import get_source, save_post, sync_sources
+from core.config.settings import Settings
+from core.config.watch import parse_config
+from core.ingest.policy import ingest_post
+from core.store import scores as store
+from core.store.schema import posts, scores
+from core.store.sources import get_source, sync_sources
 from sentiment.scoring import load_scorer
 from sentiment.worker import rescore, score_pending
 
@@ -30,7 +31,7 @@ def filled(engine):
     with engine.begin() as conn:
         sync_sources(conn, config)
         source = get_source(conn, "stadforum")
-        ids = [save_post(conn, source, {"external_id": f"p{n}", "title": None, "text": text,
+        ids = [ingest_post(conn, source, {"external_id": f"p{n}", "title": None, "text": text,
                                         "published_at": T0 - timedelta(minutes=n)})[1]
                for n, text in enumerate(DUTCH + [ENGLISH])]
     return engine, ids

@@ -1,0 +1,97 @@
+"""The one typed settings object, read from the environment (prefix NEWSROOM_).
+
+Deployment-specific secrets and locations live here; what is watched (city, themes, sources) lives in
+the TOML watch configuration (core.config).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSROOM_", env_file=None, extra="ignore",
+                                      hide_input_in_errors=True)
+
+    database_url: str = "sqlite:///newsroom.db"
+    config: Path = PROJECT_ROOT / "config" / "groningen.toml"
+    # A local directory or a Hugging Face hub id; empty means the model shipped in sentiment/.
+    model: str = ""
+    # Where converted base models and other regenerable files are cached.
+    cache_dir: Path = Path.home() / ".cache" / "newsroom"
+    threads: int = Field(default=2, ge=1, description="CPU threads for scoring")
+    # How the sentiment model runs: "onnx" (ONNX Runtime, exported once into cache_dir; about 1.4x as
+    # fast on CPU, same scores) or "torch" (eager transformers, e.g. for a model ONNX cannot export).
+    runtime: Literal["onnx", "torch"] = "onnx"
+    # Binary (negative/positive) models: a post is neutral when |P(positive) - P(negative)| is below this.
+    neutral_margin: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Posts not in Dutch: false = stored with their language, left unscored; true = scored, flagged.
+    score_other_languages: bool = False
+    # Dynamic int8 quantisation of the sentiment model: about 1.4x faster on CPU, but it cost the
+    # shipped model 3 macro-F1 points on held-out Dutch data (sentiment/model/MODEL_CARD.md): off.
+    quantize: bool = False
+    smtp_url: str = ""
+    api_token: str = ""
+    # When true, API reads need a token too (API token or read token); writes always need the API token.
+    read_token: str = ""
+    reads_need_token: bool = False
+    # Named write tokens, so the audit log says who: "kcc:token1,adviseurs:token2".
+    api_tokens: str = ""
+    # Origins allowed to call the API from a browser, comma-separated ("" = same origin only).
+    cors_origins: str = ""
+    # Requests per minute per client address on /api (0 = no limit); bodies larger than this are refused.
+    rate_limit: int = Field(default=600, ge=0)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    timezone: str = "Europe/Amsterdam"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Secret key for pseudonymising private authors; set it in production.
+    pseudonym_salt: str = "change-me"
+    # Max crawl processes at once; each is a Python process of ~100 MB.
+    crawl_concurrency: int = Field(default=2, ge=1)
+    # Loopback-only crawling (tests, demo): any request to another host is refused.
+    loopback_only: bool = False
+    user_agent: str = "newsroom/0.1 (+https://github.com/newsroom; gemeentelijke webmonitor)"
+
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _named_tokens_parse(cls, value: str) -> str:
+        _parse_tokens(value)
+        return value
+
+    def named_tokens(self) -> dict[str, str]:
+        """{name: token} from api_tokens."""
+        return _parse_tokens(self.api_tokens)
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as NEWSROOM_* variables, for child processes (crawls) to read the same."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            env[f"NEWSROOM_{name.upper()}"] = str(value)
+        return env
+
+
+def _parse_tokens(value: str) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    entries = [part.strip() for part in value.split(",") if part.strip()]
+    for number, entry in enumerate(entries, 1):
+        name, _, token = entry.partition(":")
+        if not name.strip() or not token.strip():
+            # Never echo the entry: it holds a secret.
+            raise ValueError(f"NEWSROOM_API_TOKENS entry {number} is not name:token")
+        tokens[name.strip()] = token.strip()
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

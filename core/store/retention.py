@@ -1,0 +1,99 @@
+"""Retention: posts older than their channel's retention period are deleted by a scheduled job.
+
+What is deleted first becomes anonymous hourly counts (per source, channel and label) in
+`archived_counts`, so long-range aggregates still add up after the posts are gone. Alerts drop their
+references to deleted posts; newsletters older than the longest retention period are deleted.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from core.config.watch import WatchConfig, parse_duration
+from core.store.filters import LABELS
+from core.store.schema import (
+    alerts,
+    archived_counts,
+    newsletters,
+    posts,
+    scores,
+    utcnow,
+)
+
+BATCH = 5000
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _archive_and_delete(conn: Connection, channel: str, cutoff: datetime) -> set[int]:
+    """Archive counts of one batch of expired posts of `channel`, delete them; returns their ids."""
+    rows = conn.execute(
+        select(posts.c.id, posts.c.source_id, posts.c.published_at, scores.c.label)
+        .outerjoin(scores, scores.c.post_id == posts.c.id)
+        .where(posts.c.channel == channel, posts.c.published_at < cutoff)
+        .limit(BATCH)
+    ).all()
+    counts: dict[tuple, int] = {}
+    for row in rows:
+        key = (_hour(row.published_at), row.source_id, row.label or "unscored")
+        counts[key] = counts.get(key, 0) + 1
+    for (hour, source_id, label), n in counts.items():
+        match = (
+            (archived_counts.c.hour == hour) & (archived_counts.c.source_id == source_id)
+            & (archived_counts.c.channel == channel) & (archived_counts.c.label == label)
+        )
+        updated = conn.execute(update(archived_counts).where(match).values(n=archived_counts.c.n + n)).rowcount
+        if not updated:
+            conn.execute(insert(archived_counts).values(hour=hour, source_id=source_id, channel=channel,
+                                                        label=label, n=n))
+    ids = {row.id for row in rows}
+    if ids:
+        conn.execute(delete(posts).where(posts.c.id.in_(ids)))
+    return ids
+
+
+def apply_retention(conn: Connection, config: WatchConfig, now: datetime | None = None) -> dict[str, int]:
+    """Delete what the retention settings no longer allow; returns deleted posts per channel."""
+    now = now or utcnow()
+    deleted: dict[str, int] = {}
+    removed: set[int] = set()
+    for channel, period in config.privacy.retention.items():
+        cutoff = now - parse_duration(period)
+        total = 0
+        while batch := _archive_and_delete(conn, channel, cutoff):
+            removed |= batch
+            total += len(batch)
+        deleted[channel] = total
+    if removed:
+        _forget_in_alerts(conn, removed)
+    longest = max((parse_duration(p) for p in config.privacy.retention.values()), default=timedelta(days=365))
+    conn.execute(delete(newsletters).where(newsletters.c.built_at < now - longest))
+    return deleted
+
+
+def _forget_in_alerts(conn: Connection, removed: set[int]) -> None:
+    for alert in conn.execute(select(alerts.c.id, alerts.c.post_ids)).all():
+        kept = [pid for pid in (alert.post_ids or []) if pid not in removed]
+        if len(kept) != len(alert.post_ids or []):
+            conn.execute(update(alerts).where(alerts.c.id == alert.id).values(post_ids=kept))
+
+
+def archived_label_counts(conn: Connection, since: datetime, until: datetime, *, channel: str | None = None,
+                          source_id: int | None = None) -> dict[str, int]:
+    """Counts per label of deleted posts whose hour lies in [since, until)."""
+    query = (
+        select(archived_counts.c.label, func.sum(archived_counts.c.n))
+        .where(archived_counts.c.hour >= since, archived_counts.c.hour < until)
+        .group_by(archived_counts.c.label)
+    )
+    if channel:
+        query = query.where(archived_counts.c.channel == channel)
+    if source_id is not None:
+        query = query.where(archived_counts.c.source_id == source_id)
+    counts = dict.fromkeys((*LABELS, "unscored"), 0)
+    for label, n in conn.execute(query):
+        counts[label] = int(n)
+    return counts

@@ -1,0 +1,145 @@
+"""Sentiment scores and label corrections in the store.
+
+What is "unscored": a post without a scores row whose language is Dutch or not yet known. When the
+scorer finds a post is in another language and other languages are not scored, it records that
+language on the post (posts.lang) instead of a score: the post is then no longer fetched, keeps its
+language for the API, and comes back automatically when NEWSROOM_SCORE_OTHER_LANGUAGES is switched on.
+A language a platform declared on the post (e.g. Mastodon's) counts the same way.
+
+Saving is an upsert per post, one transaction per batch: a killed scorer loses at most the batch in
+hand and resumes where it stopped; nothing is scored twice or skipped.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from core.store.schema import label_corrections, posts, scores, utcnow
+
+LABELS = ("negative", "neutral", "positive")
+DUTCH = "nl"  # nl, nl-NL, nl-BE, nl_be: Dutch and Flemish
+
+
+def _dutch_or_unknown():
+    return or_(posts.c.lang.is_(None), posts.c.lang == "", func.lower(posts.c.lang).like(DUTCH + "%"))
+
+
+def _unscored_where(include_other_languages: bool):
+    condition = scores.c.post_id.is_(None)
+    if not include_other_languages:
+        condition = and_(condition, _dutch_or_unknown())
+    return condition
+
+
+def unscored_posts(conn: Connection, *, limit: int = 64, after_id: int = 0,
+                   include_other_languages: bool = False) -> list:
+    """Rows (id, title, text, lang) of posts to score, oldest id first, from `after_id` on."""
+    query = (
+        select(posts.c.id, posts.c.title, posts.c.text, posts.c.lang)
+        .select_from(posts.outerjoin(scores, scores.c.post_id == posts.c.id))
+        .where(_unscored_where(include_other_languages), posts.c.id > after_id)
+        .order_by(posts.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def count_unscored(conn: Connection, *, include_other_languages: bool = False) -> int:
+    query = (
+        select(func.count())
+        .select_from(posts.outerjoin(scores, scores.c.post_id == posts.c.id))
+        .where(_unscored_where(include_other_languages))
+    )
+    return conn.execute(query).scalar_one()
+
+
+def _upsert(conn: Connection, table, rows: list[dict], keys: list[str]):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(table).values(rows)
+    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def save_scores(conn: Connection, rows: Iterable[dict]) -> int:
+    """Upsert scores: dicts with post_id, label, negative, neutral, positive, model, model_version,
+    lang, flags. Saving the same post again replaces its score."""
+    rows = [dict(row) for row in rows]
+    for row in rows:
+        if row["label"] not in LABELS:
+            raise ValueError(f"post {row['post_id']}: label {row['label']!r} is not one of {LABELS}")
+        row.setdefault("flags", [])
+        row.setdefault("lang", None)
+        row["scored_at"] = utcnow()
+    if rows:
+        _upsert(conn, scores, rows, ["post_id"])
+    return len(rows)
+
+
+def set_languages(conn: Connection, langs: dict[int, str]) -> None:
+    """Record detected languages on posts (this is what keeps non-Dutch posts out of the queue)."""
+    for post_id, lang in langs.items():
+        conn.execute(update(posts).where(posts.c.id == post_id).values(lang=lang))
+
+
+def delete_scores(conn: Connection, *, keep_model: str | None = None, keep_version: str | None = None) -> int:
+    """Forget scores so they are made again: all of them, or all but those of one model version."""
+    query = delete(scores)
+    if keep_model is not None:
+        query = query.where(or_(scores.c.model != keep_model, scores.c.model_version != (keep_version or "")))
+    return conn.execute(query).rowcount
+
+
+def score_counts(conn: Connection) -> dict:
+    """{(model, model_version): n} of the stored scores."""
+    rows = conn.execute(select(scores.c.model, scores.c.model_version, func.count()).group_by(scores.c.model, scores.c.model_version))
+    return {(m, v): n for m, v, n in rows}
+
+
+# -- corrections --------------------------------------------------------------------------------
+
+def add_correction(conn: Connection, post_id: int, label: str, *, by: str, note: str | None = None) -> dict:
+    """Record that a person says post `post_id` is `label`. Raises LookupError for an unknown post."""
+    label = label.strip().lower()
+    if label not in LABELS:
+        raise ValueError(f"label {label!r} is not one of {LABELS}")
+    if conn.execute(select(posts.c.id).where(posts.c.id == post_id)).first() is None:
+        raise LookupError(f"post {post_id} does not exist")
+    previous = conn.execute(select(scores.c.label).where(scores.c.post_id == post_id)).scalar()
+    row = {"post_id": post_id, "label": label, "previous_label": previous, "by": by[:100], "note": note,
+           "created_at": utcnow()}
+    row["id"] = conn.execute(insert(label_corrections).values(row)).inserted_primary_key[0]
+    return row
+
+
+def list_corrections(conn: Connection, *, limit: int | None = 100, offset: int = 0) -> list[dict]:
+    """Newest first, with the post's text, as the webcare team sees them."""
+    query = (
+        select(label_corrections, posts.c.title, posts.c.text, posts.c.url, scores.c.label.label("model_label"))
+        .join(posts, posts.c.id == label_corrections.c.post_id)
+        .outerjoin(scores, scores.c.post_id == label_corrections.c.post_id)
+        .order_by(label_corrections.c.created_at.desc(), label_corrections.c.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def corrections_for_training(conn: Connection) -> list[dict]:
+    """The latest correction per post with the post's title and text: what `newsroom model train` learns."""
+    latest = (
+        select(label_corrections.c.post_id, func.max(label_corrections.c.id).label("id"))
+        .group_by(label_corrections.c.post_id)
+        .subquery()
+    )
+    query = (
+        select(label_corrections.c.post_id, label_corrections.c.label, posts.c.title, posts.c.text)
+        .join(latest, latest.c.id == label_corrections.c.id)
+        .join(posts, posts.c.id == label_corrections.c.post_id)
+        .order_by(label_corrections.c.post_id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
