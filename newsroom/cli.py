@@ -105,7 +105,7 @@ def demo(
                                   help="SQLite-bestand van de demo; wordt bij elke start leeggemaakt"),
 ):
     """Hetzelfde als `run`, volledig offline: een demoserver op 127.0.0.1 publiceert verzonnen berichten van elke soort bron."""
-    from .demo import DemoError, quicken, start_demo
+    from demo import DemoError, quicken, start_demo
 
     _logging()
     try:
