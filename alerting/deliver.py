@@ -2,20 +2,28 @@
 
 - Routing: a route with `themes` gets the alerts of those themes; a route without gets every alert
   (themes, emerging terms and source health).
-- Quiet hours (alerts.quiet_hours, "22:00-07:00" local time): nothing is sent; what opened in them
-  goes out when they end, minus what was resolved meanwhile.
+- Quiet hours (alerts.quiet_hours, "22:00-07:00" local time): nothing is sent but the alerts of
+  critical themes (`critical = true` on the theme); what opened in them goes out when they end, minus
+  what was resolved meanwhile.
 - Cooldown (alerts.cooldown): an alert whose subject (kind + key) already reached people within the
   cooldown is not sent again; it stays visible in the API and on the wall. Nor is an alert sent to
   a target that, within the cooldown, already got an alert about mostly the same posts (one spike
   raises a theme alert and term alerts for its words: people get it once).
 - Each target (one e-mail per route, one POST per webhook) is tracked in details["deliveries"]; a
   failed target is retried at the next run, up to MAX_ATTEMPTS, without resending to those that had it.
+- Once per target, across processes and hosts: one delivery round runs at a time (a lock in the store,
+  released if its process dies), and each attempt is claimed in the store before it is sent. An
+  attempt that was claimed but never recorded (the process died between claim and answer) is tried
+  again with the same delivery id: the e-mail's Message-ID and X-Newsroom-Delivery header, the
+  webhook's Idempotency-Key header and, in the generic JSON, "delivery_id", so a receiver can drop
+  the copy.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -33,6 +41,7 @@ from core.store.alerts import (
     recent_deliveries,
     save_delivery,
 )
+from core.store.locks import exclusive
 from core.store.schema import utcnow
 
 from . import messages
@@ -41,6 +50,7 @@ from .mail import MailNotConfigured, send_mail
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+DELIVERY_LOCK = "alerts:deliver"
 # An alert is "about the same posts" as an earlier one when at least this share of its posts were in it.
 SAME_POSTS = 0.5
 WEBHOOK_TIMEOUT = 10.0
@@ -100,13 +110,21 @@ def targets_for(alert: dict[str, Any], routes: list[AlertRoute]) -> dict[str, Ta
     return targets
 
 
+def delivery_id(alert: dict[str, Any], target: Target) -> str:
+    """The same id for every attempt to send this alert to this target."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"newsroom:alert:{alert['id']}:{alert['opened_at']}:{target.id}"))
+
+
 def _send(target: Target, alert: dict, posts: list[dict], view: dict, settings: Settings, config: WatchConfig,
-          client: httpx.Client) -> None:
+          client: httpx.Client, sent_id: str) -> None:
     if target.kind == "email":
-        send_mail(settings.smtp_url, messages.email(view, config.newsletter.sender, list(target.emails)))
+        send_mail(settings.smtp_url, messages.email(view, config.newsletter.sender, list(target.emails), sent_id))
         return
     payload = messages.webhook_payload(target.format, view, alert, posts)
-    response = client.post(target.url, json=payload, headers={"User-Agent": settings.user_agent})
+    if target.format == "json":
+        payload = {**payload, "delivery_id": sent_id}
+    response = client.post(target.url, json=payload,
+                           headers={"User-Agent": settings.user_agent, "Idempotency-Key": sent_id})
     response.raise_for_status()
 
 
@@ -120,19 +138,27 @@ def deliver_pending(engine: Engine, config: WatchConfig, settings: Settings, now
     except ValueError as exc:
         log.error("%s; quiet hours ignored", exc)
         quiet = False
-    if quiet:
+    critical = {theme.name for theme in config.themes if theme.critical}
+    if quiet and not critical:
         return []
-    with engine.connect() as conn:
-        pending = pending_alerts(conn)
-    if not pending:
-        return []
-    own_client = client is None
-    client = client or httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
-    try:
-        return [_deliver(engine, alert, config, settings, now, tz, client) for alert in pending]
-    finally:
-        if own_client:
-            client.close()
+    # One delivery round at a time across all processes: the cooldown and same-posts checks below
+    # read what earlier rounds sent. A round already running elsewhere will send what is pending.
+    with exclusive(engine, DELIVERY_LOCK) as mine:
+        if not mine:
+            return []
+        with engine.connect() as conn:
+            pending = pending_alerts(conn)
+        if quiet:
+            pending = [alert for alert in pending if alert["kind"] == "theme" and alert["key"] in critical]
+        if not pending:
+            return []
+        own_client = client is None
+        client = client or httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+        try:
+            return [_deliver(engine, alert, config, settings, now, tz, client) for alert in pending]
+        finally:
+            if own_client:
+                client.close()
 
 
 def _deliver(engine: Engine, alert: dict, config: WatchConfig, settings: Settings, now: datetime, tz,
@@ -173,8 +199,15 @@ def _deliver(engine: Engine, alert: dict, config: WatchConfig, settings: Setting
             continue
         state["attempts"] += 1
         state["at"] = now.isoformat()
+        state["delivery_id"] = delivery_id(alert, target)
+        # Claimed before it is sent: should this process die before the answer is recorded, the next
+        # round sees "sending", counts the attempt and sends again with the same delivery id.
+        deliveries[target.id] = {**state, "sending": True}
+        with engine.begin() as conn:
+            save_delivery(conn, alert["id"], deliveries=deliveries, done=False, now=now)
+        state.pop("sending", None)
         try:
-            _send(target, alert, posts, view, settings, config, client)
+            _send(target, alert, posts, view, settings, config, client, state["delivery_id"])
         except MailNotConfigured as exc:
             state.update(ok=False, error=str(exc), attempts=MAX_ATTEMPTS)  # retrying can't help
         except (OSError, httpx.HTTPError, ValueError) as exc:

@@ -16,11 +16,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.config.watch import WatchConfig
+from core.vocabulary import label_name
 
 SHOWN_POSTS = 5
 KIND_LABELS = {"theme": "Thema", "term": "Opkomend woord", "source": "Bronstatus"}
 SEVERITY_LABELS = {"critical": "Kritiek", "warning": "Waarschuwing"}
-LABELS = {"negative": "negatief", "neutral": "neutraal", "positive": "positief", None: "nog niet gescoord"}
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -58,7 +58,7 @@ def alert_view(alert: dict[str, Any], posts: list[dict[str, Any]], config: Watch
             "change": _signed(details.get("sentiment_change")),
         }
     shown = [
-        {**post, "url": safe_url(post.get("url")), "label_text": LABELS.get(post.get("label"), post.get("label")),
+        {**post, "url": safe_url(post.get("url")), "label_text": label_name(post.get("label")),
          "when": datetime.fromisoformat(post["published_at"]).astimezone(tz).strftime("%d-%m %H:%M"),
          "headline": post.get("title") or post.get("text") or "(zonder tekst)"}
         for post in posts[:SHOWN_POSTS]
@@ -83,20 +83,27 @@ def alert_view(alert: dict[str, Any], posts: list[dict[str, Any]], config: Watch
         "more": max(0, len(alert.get("post_ids") or []) - len(shown)),
         "links": {
             "wall": f"{base}/wall",
-            "alert": f"{base}/api/alerts/{alert['id']}",
-            "acknowledge": f"{base}/api/alerts/{alert['id']}/acknowledge",
+            # People open the signal in the workspace (its posts, acknowledge and resolve with a note);
+            # machines read the JSON.
+            "alert": f"{base}/signalen/{alert['id']}",
+            "api": f"{base}/api/alerts/{alert['id']}",
         },
     }
 
 
-def email(view: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+def email(view: dict[str, Any], sender: str, recipients: list[str], delivery_id: str | None = None) -> EmailMessage:
+    """`delivery_id`: the same for every attempt to one target, so a retry after a crash carries the
+    same Message-ID and X-Newsroom-Delivery, and mail systems and people can drop the copy."""
+    domain = sender.rpartition("@")[2] or "newsroom.local"
     message = EmailMessage()
     message["Subject"] = f"[{view['severity_label']}] {view['title']}"
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "newsroom.local")
+    message["Message-ID"] = f"<{delivery_id}@{domain}>" if delivery_id else make_msgid(domain=domain)
     message["X-Newsroom-Alert"] = str(view["id"])
+    if delivery_id:
+        message["X-Newsroom-Delivery"] = delivery_id
     message.set_content(_templates.get_template("alert.txt").render(alert=view))
     message.add_alternative(_templates.get_template("alert.html").render(alert=view), subtype="html")
     return message
@@ -149,7 +156,7 @@ def slack_payload(view: dict[str, Any]) -> dict[str, Any]:
             items.append(f"… en nog {view['more']} berichten")
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(items)[:2900]}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                   f"Signaal #{view['id']} · <{view['links']['wall']}|wall> · <{view['links']['alert']}|details>"}]})
+                   f"Signaal #{view['id']} · <{view['links']['alert']}|openen en afhandelen> · <{view['links']['wall']}|wall>"}]})
     return {"text": view["title"], "blocks": blocks}
 
 
@@ -172,7 +179,8 @@ def teams_payload(view: dict[str, Any]) -> dict[str, Any]:
                          "text": f"{text} — {_teams_text(post['source'])}, {post['when']}, {post['label_text']}"})
         if view["more"]:
             body.append({"type": "TextBlock", "isSubtle": True, "text": f"… en nog {view['more']} berichten"})
-    actions = [{"type": "Action.OpenUrl", "title": "Naar de wall", "url": view["links"]["wall"]}]
+    actions = [{"type": "Action.OpenUrl", "title": "Openen en afhandelen", "url": view["links"]["alert"]},
+               {"type": "Action.OpenUrl", "title": "Naar de wall", "url": view["links"]["wall"]}]
     if view["page"]:
         actions.insert(0, {"type": "Action.OpenUrl", "title": "Pagina controleren", "url": view["page"]})
     card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",

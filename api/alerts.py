@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from core.store import audit
 from core.store.alerts import AlertNotFound, BadTransition, get_alert, set_status
 
-from .deps import get_conn, get_engine, read_access, require_token
+from .deps import Conn, EngineDep, Writer, read_access
+from .models import AlertDetail
 from .params import ID_MAX
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
@@ -21,8 +22,8 @@ class StatusChange(BaseModel):
     note: str | None = Field(None, max_length=2000, description="bijv. 'pagina aangepast', 'reactie geplaatst'")
 
 
-@router.get("/{alert_id}", dependencies=[Depends(read_access)])
-def alert_view(alert_id: int = Path(ge=1, le=ID_MAX), conn: Connection = Depends(get_conn)):
+@router.get("/{alert_id}", dependencies=[Depends(read_access)], response_model=AlertDetail)
+def alert_view(conn: Conn, alert_id: int = Path(ge=1, le=ID_MAX)):
     try:
         return get_alert(conn, alert_id)
     except AlertNotFound:
@@ -43,15 +44,15 @@ def _change(engine: Engine, request: Request, alert_id: int, status: str, actor:
     return alert
 
 
-@router.post("/{alert_id}/acknowledge")
-def acknowledge(request: Request, alert_id: int = Path(ge=1, le=ID_MAX), change: StatusChange | None = Body(None),
-                engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+@router.post("/{alert_id}/acknowledge", response_model=AlertDetail)
+def acknowledge(request: Request, engine: EngineDep, actor: Writer, alert_id: int = Path(ge=1, le=ID_MAX),
+                change: StatusChange | None = Body(None)):
     """The KCC has seen it and is on it."""
     return _change(engine, request, alert_id, "acknowledged", actor, change.note if change else None)
 
 
-@router.post("/{alert_id}/resolve")
-def resolve(request: Request, alert_id: int = Path(ge=1, le=ID_MAX), change: StatusChange | None = Body(None),
-            engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+@router.post("/{alert_id}/resolve", response_model=AlertDetail)
+def resolve(request: Request, engine: EngineDep, actor: Writer, alert_id: int = Path(ge=1, le=ID_MAX),
+            change: StatusChange | None = Body(None)):
     """Handled: the page is fixed or the question answered."""
     return _change(engine, request, alert_id, "resolved", actor, change.note if change else None)

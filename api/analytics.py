@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from sqlalchemy import Connection
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from core.analytics.authors import SORTS, opinion_makers
 from core.analytics.emerging import ALERT_STATUSES, detect, list_alerts
@@ -17,12 +16,11 @@ from core.analytics.summary import MIN_SAMPLE, summary
 from core.analytics.themes import theme_stats
 from core.analytics.timeline import timeline
 from core.analytics.window import parse_window
-from core.config.settings import Settings
-from core.config.watch import WatchConfig
-from core.store.filters import PostFilter
 
-from .deps import get_config, get_conn, get_settings, read_access
-from .params import post_filter
+from .audit import filters_detail, log
+from .deps import Config, Conn, Reader, SettingsDep, read_access
+from .models import Alert, AuthorList, Counts, Issue, Items, StoryList, ThemeList, Timeline
+from .params import Filters
 
 router = APIRouter(prefix="/api", tags=["analytics"], dependencies=[Depends(read_access)])
 
@@ -36,24 +34,24 @@ def _window(text: str) -> timedelta:
         raise HTTPException(422, f"Ongeldig venster: {exc}") from None
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=Counts)
 def summary_view(
+    filters: Filters,
+    conn: Conn,
     window: str = Query("24h", pattern=WINDOW, description="bijv. 1h, 24h, 7d"),
     min_sample: int = Query(MIN_SAMPLE, ge=1, le=100000),
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
 ):
     return summary(conn, filters, window=_window(window), min_sample=min_sample)
 
 
-@router.get("/timeline")
+@router.get("/timeline", response_model=Timeline)
 def timeline_view(
+    filters: Filters,
+    conn: Conn,
+    settings: SettingsDep,
     window: str = Query("7d", pattern=WINDOW),
     bucket: Literal["hour", "day"] = "hour",
     by: Literal["label", "channel"] = "label",
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
-    settings: Settings = Depends(get_settings),
 ):
     try:
         return timeline(conn, filters, window=_window(window), bucket=bucket, by=by, tz=settings.timezone)
@@ -61,52 +59,63 @@ def timeline_view(
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("/themes")
+@router.get("/themes", response_model=ThemeList,
+            description="Thema's met hun cijfers in `items`. Verouderd: dezelfde lijst staat ook onder `themes`; "
+                        "die sleutel verdwijnt in de volgende versie, lees `items`.")
 def themes_view(
+    filters: Filters,
+    conn: Conn,
+    config: Config,
     window: str = Query("24h", pattern=WINDOW),
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
-    config: WatchConfig = Depends(get_config),
 ):
-    return theme_stats(conn, config.themes, filters, window=_window(window))
+    stats = theme_stats(conn, config.themes, filters, window=_window(window))
+    # `themes` stays beside `items` for one release (deprecated; see the README).
+    return {"items": stats["themes"], **stats}
 
 
-@router.get("/issues")
+@router.get("/issues", response_model=Items[Issue])
 def issues_view(
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
-    config: WatchConfig = Depends(get_config),
+    filters: Filters,
+    conn: Conn,
+    config: Config,
 ):
     return {"items": detect(conn, config, filters=filters)}
 
 
-@router.get("/authors")
+@router.get("/authors", response_model=AuthorList)
 def authors_view(
+    request: Request,
+    filters: Filters,
+    conn: Conn,
+    actor: Reader,
+    config: Config,
     window: str = Query("7d", pattern=WINDOW),
     sort: Literal[SORTS] = "impact",  # type: ignore[valid-type]
     limit: int = Query(20, ge=1, le=200),
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
 ):
-    return opinion_makers(conn, filters, window=_window(window), sort=sort, limit=limit)
+    result = opinion_makers(conn, filters, window=_window(window), sort=sort, limit=limit,
+                            aliases=config.privacy.aliases)
+    # A ranking of people: who looked at it is logged.
+    log(conn, request, actor, "authors", {**filters_detail(filters), "window": window, "sort": sort})
+    return result
 
 
-@router.get("/stories")
+@router.get("/stories", response_model=StoryList)
 def stories_view(
+    filters: Filters,
+    conn: Conn,
     window: str = Query("24h", pattern=WINDOW),
     limit: int = Query(10, ge=1, le=200),
     min_posts: int = Query(1, ge=1, le=1000),
-    filters: PostFilter = Depends(post_filter),
-    conn: Connection = Depends(get_conn),
 ):
     return top_stories(conn, filters, window=_window(window), limit=limit, min_posts=min_posts)
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=Items[Alert])
 def alerts_view(
+    conn: Conn,
     status: Literal[ALERT_STATUSES] | None = None,  # type: ignore[valid-type]
     kind: Literal["theme", "term", "source"] | None = None,
     limit: int = Query(50, ge=1, le=500),
-    conn: Connection = Depends(get_conn),
 ):
     return {"items": list_alerts(conn, status=status, kind=kind, limit=limit)}

@@ -22,7 +22,8 @@ from core.config.watch import ConfigError
 from core.store import audit
 from core.store.sources import sync_sources
 
-from .deps import get_engine, read_access, require_token
+from .deps import EngineDep, Writer, read_access
+from .models import ConfigEntry, Items
 
 router = APIRouter(prefix="/api/config", tags=["config"])
 
@@ -80,53 +81,51 @@ def _put(request: Request, response: Response, engine: Engine, actor: str, secti
     return after
 
 
-@router.get("/sources", dependencies=[Depends(read_access)])
+@router.get("/sources", dependencies=[Depends(read_access)], response_model=Items[ConfigEntry])
 def sources_list(request: Request):
     return _listing(request, "sources")
 
 
-@router.get("/sources/{name}", dependencies=[Depends(read_access)])
+@router.get("/sources/{name}", dependencies=[Depends(read_access)], response_model=ConfigEntry)
 def source_view(request: Request, name: str = Path(max_length=100, pattern=NAME)):
     return _one(request, "sources", name)
 
 
-@router.put("/sources/{name}", responses={201: {"description": "bron toegevoegd"}})
-def source_put(request: Request, response: Response, name: str = Path(max_length=100, pattern=NAME),
-               values: dict[str, Any] = Body(..., openapi_examples={"feed": {"value": SOURCE_EXAMPLE}}),
-               engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+@router.put("/sources/{name}", responses={201: {"description": "bron toegevoegd"}}, response_model=ConfigEntry)
+def source_put(request: Request, response: Response, engine: EngineDep, actor: Writer,
+               name: str = Path(max_length=100, pattern=NAME),
+               values: dict[str, Any] = Body(..., openapi_examples={"feed": {"value": SOURCE_EXAMPLE}})):
     """Add or replace a source (the fields of a [[sources]] entry; see config/groningen.toml)."""
     return _put(request, response, engine, actor, "sources", name, values)
 
 
 @router.delete("/sources/{name}", status_code=204)
-def source_delete(request: Request, name: str = Path(max_length=100, pattern=NAME),
-                  engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+def source_delete(request: Request, engine: EngineDep, actor: Writer, name: str = Path(max_length=100, pattern=NAME)):
     """Remove a source from the config; its posts stay, its crawls stop."""
     _apply(request, engine, actor, "sources", name, delete_entry("sources", name), "delete")
     return Response(status_code=204)
 
 
-@router.get("/themes", dependencies=[Depends(read_access)])
+@router.get("/themes", dependencies=[Depends(read_access)], response_model=Items[ConfigEntry])
 def themes_list(request: Request):
     return _listing(request, "themes")
 
 
-@router.get("/themes/{name}", dependencies=[Depends(read_access)])
+@router.get("/themes/{name}", dependencies=[Depends(read_access)], response_model=ConfigEntry)
 def theme_view(request: Request, name: str = Path(max_length=100, pattern=NAME)):
     return _one(request, "themes", name)
 
 
-@router.put("/themes/{name}", responses={201: {"description": "thema toegevoegd"}})
-def theme_put(request: Request, response: Response, name: str = Path(max_length=100, pattern=NAME),
-              values: dict[str, Any] = Body(..., openapi_examples={"afval": {"value": THEME_EXAMPLE}}),
-              engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+@router.put("/themes/{name}", responses={201: {"description": "thema toegevoegd"}}, response_model=ConfigEntry)
+def theme_put(request: Request, response: Response, engine: EngineDep, actor: Writer,
+              name: str = Path(max_length=100, pattern=NAME),
+              values: dict[str, Any] = Body(..., openapi_examples={"afval": {"value": THEME_EXAMPLE}})):
     """Add or replace a theme (terms, page, label); posts are tagged again by the scheduler."""
     return _put(request, response, engine, actor, "themes", name, values)
 
 
 @router.delete("/themes/{name}", status_code=204)
-def theme_delete(request: Request, name: str = Path(max_length=100, pattern=NAME),
-                 engine: Engine = Depends(get_engine), actor: str = Depends(require_token)):
+def theme_delete(request: Request, engine: EngineDep, actor: Writer, name: str = Path(max_length=100, pattern=NAME)):
     """Remove a theme; posts are tagged again by the scheduler."""
     _apply(request, engine, actor, "themes", name, delete_entry("themes", name), "delete")
     return Response(status_code=204)

@@ -6,7 +6,7 @@ only read them from here, so the rooms never import the application.
 from __future__ import annotations
 
 import hmac
-from typing import Iterator
+from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Connection, Engine
@@ -27,7 +27,7 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_conn(engine: Engine = Depends(get_engine)) -> Iterator[Connection]:
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
 
@@ -58,7 +58,7 @@ def _writer(token: str, settings: Settings) -> str | None:
     return None
 
 
-def require_token(request: Request, settings: Settings = Depends(get_settings)) -> str:
+def require_token(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
     """Writes: always need a write token (NEWSROOM_API_TOKEN or a named one). Returns the actor name
     for the audit log."""
     if not settings.api_token and not settings.named_tokens():
@@ -75,14 +75,14 @@ def require_token(request: Request, settings: Settings = Depends(get_settings)) 
     return actor
 
 
-def require_admin(actor: str = Depends(require_token)) -> str:
+def require_admin(actor: Annotated[str, Depends(require_token)]) -> str:
     """The administrator's own token (NEWSROOM_API_TOKEN): viewing the audit log."""
     if actor != ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Alleen met het beheerderstoken (NEWSROOM_API_TOKEN).")
     return actor
 
 
-def read_access(request: Request, settings: Settings = Depends(get_settings)) -> str:
+def read_access(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
     """Reads: open on the local network unless NEWSROOM_READS_NEED_TOKEN; then a write or read token.
 
     Returns the actor name for the audit log ("anonymous" when reads are open and no token is sent)."""
@@ -97,3 +97,13 @@ def read_access(request: Request, settings: Settings = Depends(get_settings)) ->
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "Token vereist om te lezen.", headers={"WWW-Authenticate": "Bearer"}
     )
+
+
+# The dependencies as types, for route signatures: `conn: Conn`, `actor: Writer`.
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Config = Annotated[WatchConfig, Depends(get_config)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+Conn = Annotated[Connection, Depends(get_conn)]
+Writer = Annotated[str, Depends(require_token)]
+Reader = Annotated[str, Depends(read_access)]
+Admin = Annotated[str, Depends(require_admin)]

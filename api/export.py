@@ -16,8 +16,8 @@ from core.store.filters import PostFilter
 from core.store.listing import iter_posts
 
 from .audit import filters_detail, log
-from .deps import get_engine, read_access
-from .params import post_filter
+from .deps import EngineDep, Reader, read_access
+from .params import Filters
 
 router = APIRouter(prefix="/api", tags=["export"], dependencies=[Depends(read_access)])
 
@@ -70,7 +70,8 @@ def _jsonl(engine: Engine, filters: PostFilter) -> Iterator[bytes]:
 
 
 def _download(request: Request, engine: Engine, actor: str, filters: PostFilter, kind: str) -> StreamingResponse:
-    log(engine, request, actor, "export", {**filters_detail(filters), "format": kind})
+    with engine.connect() as conn:
+        log(conn, request, actor, "export", {**filters_detail(filters), "format": kind})
     body, media_type = (_csv, "text/csv; charset=utf-8") if kind == "csv" else (_jsonl, "application/x-ndjson")
     filename = f"berichten-{date.today().isoformat()}.{kind}"
     return StreamingResponse(body(engine, filters), media_type=media_type,
@@ -79,15 +80,13 @@ def _download(request: Request, engine: Engine, actor: str, filters: PostFilter,
 
 @router.get("/export.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}, "description": "alle berichten die aan de filters voldoen"}})
-def export_csv(request: Request, filters: PostFilter = Depends(post_filter), engine: Engine = Depends(get_engine),
-               actor: str = Depends(read_access)):
+def export_csv(request: Request, filters: Filters, engine: EngineDep, actor: Reader):
     """Every post matching the filters as CSV (newest first), streamed."""
     return _download(request, engine, actor, filters, "csv")
 
 
 @router.get("/export.jsonl", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}, "description": "één bericht per regel"}})
-def export_jsonl(request: Request, filters: PostFilter = Depends(post_filter), engine: Engine = Depends(get_engine),
-                 actor: str = Depends(read_access)):
+def export_jsonl(request: Request, filters: Filters, engine: EngineDep, actor: Reader):
     """Every post matching the filters as JSON lines, in the shape of GET /api/posts items, streamed."""
     return _download(request, engine, actor, filters, "jsonl")

@@ -1,5 +1,6 @@
 """/metrics in the Prometheus text format: posts ingested, crawl runs and failures per source, the
-scoring rate and queue, open alerts. Read from the store at each scrape, so every process agrees."""
+scoring rate and queue, open alerts, and with `newsroom worker` the task queue's depth per queue and
+its failed jobs. Read from the store at each scrape, so every process agrees."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
@@ -7,6 +8,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import Connection
 
 from core.analytics.metrics import store_metrics
+from core.analytics.taskqueue import queue_figures
 from core.config.settings import Settings
 
 from .deps import get_conn, get_settings, read_access
@@ -60,7 +62,21 @@ def exposition(figures: dict) -> str:
     return out.text()
 
 
+def queue_exposition(figures: dict) -> str:
+    """The task engine's queue (newsroom worker on PostgreSQL); nothing when it is not in use."""
+    if not figures["jobs"] and not figures["workers"]:
+        return ""
+    out = _Exposition()
+    out.metric("newsroom_task_jobs", "gauge", "Task engine jobs per queue and status (todo = waiting, doing = running).",
+               [({"queue": queue, "status": status}, n) for (queue, status), n in sorted(figures["jobs"].items())])
+    out.metric("newsroom_task_failures", "gauge", "Failed task engine jobs kept in the queue, per task.",
+               [({"task": task}, n) for task, n in sorted(figures["failed"].items())])
+    out.metric("newsroom_task_workers", "gauge", "Workers that sent a heartbeat in the last minute.",
+               [({}, figures["workers"])])
+    return out.text()
+
+
 @router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(read_access)])
 def metrics(conn: Connection = Depends(get_conn), settings: Settings = Depends(get_settings)):
     figures = store_metrics(conn, include_other_languages=settings.score_other_languages)
-    return PlainTextResponse(exposition(figures), media_type=CONTENT_TYPE)
+    return PlainTextResponse(exposition(figures) + queue_exposition(queue_figures(conn)), media_type=CONTENT_TYPE)

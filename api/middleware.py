@@ -9,6 +9,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Sequence
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ LIMITED_PATHS = ("/api/", "/metrics")
 BODY_METHODS = (b"POST", b"PUT", b"PATCH", b"DELETE")
 
 
-async def _reply(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _reply(send: Send, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers,

@@ -5,15 +5,19 @@ exactly what was built and mailed, even after the posts behind it have passed th
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from pathlib import Path as FilePath
+
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection, select
+from fastapi.templating import Jinja2Templates
 
-from core.store.schema import newsletters
+from core.store import newsletters as store
 
-from .deps import get_conn, read_access
+from .deps import Conn, read_access
+from .models import Items, NewsletterEntry
 
 router = APIRouter(tags=["newsletters"], dependencies=[Depends(read_access)])
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 
 WEEK = r"^\d{4}-W\d{2}$"
 # No scripts, no frames, no forms: the page is mail markup with crawled text in it. Images may come
@@ -26,34 +30,17 @@ PAGE_HEADERS = {
 }
 
 
-@router.get("/api/newsletters")
-def newsletters_list(conn: Connection = Depends(get_conn)):
+@router.get("/api/newsletters", response_model=Items[NewsletterEntry])
+def newsletters_list(conn: Conn):
     """Every stored week, newest first, with when it was built and sent."""
-    rows = conn.execute(
-        select(newsletters.c.week, newsletters.c.subject, newsletters.c.built_at, newsletters.c.sent_at,
-               newsletters.c.attempts, newsletters.c.last_error)
-        .order_by(newsletters.c.week.desc())
-    )
-    return {
-        "items": [
-            {
-                "week": row.week,
-                "subject": row.subject,
-                "built_at": row.built_at.isoformat(),
-                "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-                "attempts": row.attempts,
-                "last_error": row.last_error,
-                "url": f"/newsletters/{row.week}",
-            }
-            for row in rows
-        ]
-    }
+    return {"items": store.archive(conn)}
 
 
 @router.get("/newsletters/{week}", response_class=HTMLResponse)
-def newsletter_page(week: str = Path(pattern=WEEK, description="ISO-week, bv. 2026-W47"),
-                    conn: Connection = Depends(get_conn)):
-    html = conn.execute(select(newsletters.c.html).where(newsletters.c.week == week)).scalar()
+def newsletter_page(request: Request, conn: Conn, week: str = Path(pattern=WEEK, description="ISO-week, bv. 2026-W47")):
+    html = store.html(conn, week)
     if html is None:
-        raise HTTPException(404, f"Geen nieuwsbrief voor week {week}.")
+        # A page, not JSON: people open these links from the mail and the workspace.
+        return templates.TemplateResponse(request, "newsletter_missing.html", {"week": week}, status_code=404,
+                                          headers=PAGE_HEADERS)
     return HTMLResponse(html, headers=PAGE_HEADERS)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 
 from core.store.filters import PostFilter
+from core.vocabulary import CHANNELS, LABELS, UNSCORED
 
 # Ids are 32-bit integers in the store; larger ones can't exist and must not reach the database.
 ID_MAX = 2**31 - 1
@@ -28,10 +29,10 @@ def aware(value: datetime | None) -> datetime | None:
 
 def post_filter(
     q: str | None = Query(None, max_length=200, description="zoekwoorden"),
-    channel: Literal["news", "forum", "social"] | None = None,
+    channel: Literal[CHANNELS] | None = None,  # type: ignore[valid-type]
     source: str | None = Query(None, max_length=100),
     theme: str | None = Query(None, max_length=100),
-    label: Literal["negative", "neutral", "positive", "unscored"] | None = None,
+    label: Literal[(*LABELS, UNSCORED)] | None = None,  # type: ignore[valid-type]
     lang: str | None = Query(None, max_length=10),
     author: str | None = Query(None, max_length=300),
     since: datetime | None = None,
@@ -42,3 +43,6 @@ def post_filter(
         raise HTTPException(422, "'since' moet vóór 'until' liggen.")
     return PostFilter(q=q or None, channel=channel, source=source, theme=theme, label=label, lang=lang,
                       author=author, since=since, until=until)
+
+
+Filters = Annotated[PostFilter, Depends(post_filter)]

@@ -4,43 +4,44 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from sqlalchemy import Connection, Engine
 
-from core.store.filters import PostFilter
 from core.store.listing import SORTS, BadCursor, list_posts, post_detail
 
 from .audit import filters_detail, log
-from .deps import get_conn, get_engine, read_access
-from .params import ID_MAX, post_filter
+from .deps import Conn, Reader, read_access
+from .models import Page, Post, PostDetail
+from .params import ID_MAX, Filters
 
 router = APIRouter(prefix="/api", tags=["posts"], dependencies=[Depends(read_access)])
 
 
-@router.get("/posts")
+@router.get("/posts", response_model=Page[Post], response_model_exclude_unset=True)
 def posts_list(
     request: Request,
-    filters: PostFilter = Depends(post_filter),
+    filters: Filters,
+    conn: Conn,
+    actor: Reader,
     sort: Literal[SORTS] = Query("newest", description="newest, oldest, relevance (bij q) of engagement"),  # type: ignore[valid-type]
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(None, max_length=500, description="de 'next' van de vorige pagina"),
-    conn: Connection = Depends(get_conn),
-    engine: Engine = Depends(get_engine),
-    actor: str = Depends(read_access),
 ):
     try:
         page = list_posts(conn, filters, limit=limit, cursor=cursor, sort=sort)
     except BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
-    if filters.q and not cursor:
-        # A search is logged once, at its first page.
-        log(engine, request, actor, "search", {**filters_detail(filters), "sort": sort})
+    if (filters.q or filters.author) and not cursor:
+        # A search, and a list of one person's posts, are logged once, at their first page.
+        action = "search" if filters.q else "posts.by_author"
+        log(conn, request, actor, action, {**filters_detail(filters), "sort": sort})
     return page
 
 
-@router.get("/posts/{post_id}")
-def post_view(post_id: int = Path(ge=1, le=ID_MAX), conn: Connection = Depends(get_conn)):
+@router.get("/posts/{post_id}", response_model=PostDetail, response_model_exclude_unset=True)
+def post_view(request: Request, conn: Conn, actor: Reader, post_id: int = Path(ge=1, le=ID_MAX)):
     """One post with its full score, label corrections, story (the other posts carrying it) and thread."""
     post = post_detail(conn, post_id)
     if post is None:
         raise HTTPException(404, "Bericht niet gevonden.")
+    # Reading one post shows its author: logged.
+    log(conn, request, actor, "post.view", {"post_id": post_id})
     return post

@@ -4,6 +4,11 @@ A screen that connects gets the last known state at once, so a refreshed screen 
 a new state whenever the store changes (checked every POLL seconds with a cheap fingerprint), and at
 least every REFRESH seconds so the 24-hour windows slide and a screen can tell a live server from a
 dead one. One WallStates per application computes each state once for all open screens.
+
+On PostgreSQL the store also says when it changed (core.store.notify: LISTEN/NOTIFY), whichever
+process or machine wrote: the state is then recomputed at once, and the fingerprint poll, every
+LISTENING_POLL seconds, only covers a lost listening connection. So with several web processes
+behind a load balancer, every one shows the workers' changes within a second or two.
 """
 from __future__ import annotations
 
@@ -17,12 +22,14 @@ from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse
 
 from core.analytics.wall import store_version, wall_state
+from core.store.notify import ChangeListener
 
 from .deps import read_access
 
 log = logging.getLogger(__name__)
 
 POLL = 2.0
+LISTENING_POLL = 10.0
 REFRESH = 30.0
 # Sent with every event: how long a browser waits before it reconnects after losing the stream.
 RETRY_MS = 3000
@@ -41,6 +48,44 @@ class WallStates:
         self._version = None
         self._checked = self._computed = float("-inf")
         self._lock = asyncio.Lock()
+        self._changed: asyncio.Event | None = None
+        self._listener: ChangeListener | None = None
+
+    def listen(self) -> None:
+        """On PostgreSQL, follow the store's change notifications (call on the event loop, once)."""
+        engine = self.app.state.engine
+        if self._listener is not None or engine.dialect.name != "postgresql":
+            return
+        loop = asyncio.get_running_loop()
+
+        def changed(_table: str) -> None:
+            try:
+                loop.call_soon_threadsafe(self._store_changed)
+            except RuntimeError:  # the app's event loop has ended, and with it the need to listen
+                listener.stop()
+
+        listener = self._listener = ChangeListener(engine.url.render_as_string(hide_password=False), changed)
+        listener.start()
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+
+    def _store_changed(self) -> None:
+        self.expire()
+        if self._changed is not None:
+            changed, self._changed = self._changed, None
+            changed.set()
+
+    async def wait(self) -> None:
+        """Until the store may have changed: a notification, or the poll interval passed."""
+        listening = self._listener is not None and self._listener.listening.is_set()
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._changed.wait(), LISTENING_POLL if listening else self.poll)
+        except TimeoutError:
+            pass
 
     def expire(self) -> None:
         """Look at the store on the next call (after a change made through this app)."""
@@ -80,6 +125,7 @@ async def wall_states(request: Request) -> WallStates:
     app = request.app
     if getattr(app.state, "wall_states", None) is None:
         app.state.wall_states = WallStates(app)
+        app.state.wall_states.listen()
     return app.state.wall_states
 
 
@@ -101,7 +147,7 @@ async def stream(states: WallStates = Depends(wall_states)):
         sent = states.state
         yield _event(sent)
         while True:
-            await asyncio.sleep(states.poll)
+            await states.wait()
             state = await states.current()
             if state is not sent:
                 sent = state

@@ -1,31 +1,33 @@
 """The wall for machines: its state as JSON, flat feeds for signage players, and the crisis switch."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, insert
 
 from core.analytics.wall import clear_crisis, dataset, get_crisis, set_crisis
-from core.config.watch import WatchConfig
-from core.store.schema import audit_log, utcnow
+from core.store import audit
 
-from .deps import get_config, get_engine, read_access, require_token
+from .deps import Config, EngineDep, Writer, read_access
+from .models import Crisis, Figures
 from .stream import WallStates, wall_states
+
+States = Annotated[WallStates, Depends(wall_states)]
 
 router = APIRouter(prefix="/api/wall", tags=["wall"])
 
 
-@router.get("", dependencies=[Depends(read_access)], summary="De staat van de wall (alle panelen)")
-async def wall(states: WallStates = Depends(wall_states)):
+@router.get("", dependencies=[Depends(read_access)], summary="De staat van de wall (alle panelen)",
+            response_model=Figures)
+async def wall(states: States):
     return await states.current()
 
 
 @router.get("/dataset/{feed}", dependencies=[Depends(read_access)],
-            summary="Eén paneel als platte JSON-lijst, voor narrowcasting (Xibo Remote DataSet)")
-async def wall_dataset(feed: Literal["mood", "posts", "themes", "channels", "alerts"],
-                       states: WallStates = Depends(wall_states)):
+            summary="Eén paneel als platte JSON-lijst, voor narrowcasting (Xibo Remote DataSet)",
+            response_model=list[dict[str, Any]])
+async def wall_dataset(feed: Literal["mood", "posts", "themes", "channels", "alerts"], states: States):
     """A flat JSON array of flat objects: `mood` (one row), `posts` (the ticker), `themes`, `channels`,
     `alerts` (open alerts). Signage players that cannot send headers pass `?token=` (the read token)."""
     return dataset(await states.current(), feed)
@@ -37,9 +39,9 @@ class CrisisSwitch(BaseModel):
     message: str = Field("", max_length=300, description="korte toelichting voor het webcareteam")
 
 
-@router.post("/crisis", summary="Zet de wall in crisisweergave voor een thema, of weer uit (webhook)")
-def wall_crisis(switch: CrisisSwitch, engine: Engine = Depends(get_engine), config: WatchConfig = Depends(get_config),
-                states: WallStates = Depends(wall_states), actor: str = Depends(require_token)):
+@router.post("/crisis", summary="Zet de wall in crisisweergave voor een thema, of weer uit (webhook)",
+             response_model=Crisis)
+def wall_crisis(switch: CrisisSwitch, engine: EngineDep, config: Config, states: States, actor: Writer):
     """`{"theme": "afval", "message": "Storing afvalinzameling"}` switches the wall to the theme's crisis
     view within seconds; `{"active": false}` switches it back."""
     names = [theme.name for theme in config.themes]
@@ -53,6 +55,6 @@ def wall_crisis(switch: CrisisSwitch, engine: Engine = Depends(get_engine), conf
             previous = get_crisis(conn)
             clear_crisis(conn)
             crisis, action, detail = None, "wall_crisis_off", {"theme": previous["theme"] if previous else None}
-        conn.execute(insert(audit_log).values(at=utcnow(), actor=actor, action=action, detail=detail))
+        audit.record(conn, actor, action, detail)
     states.expire()
     return {"crisis": crisis}

@@ -23,15 +23,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from core.analytics.authors import opinion_makers  # noqa: E402
-from core.analytics.emerging import detect  # noqa: E402
+from core.analytics.emerging import detect, list_alerts  # noqa: E402
+from core.analytics.stories import top_stories  # noqa: E402
 from core.analytics.summary import summary  # noqa: E402
+from core.analytics.themes import theme_stats  # noqa: E402
 from core.analytics.timeline import timeline  # noqa: E402
+from core.analytics.wall import source_problems  # noqa: E402
 from core.config.watch import parse_config  # noqa: E402
-from core.ingest.stories import top_stories  # noqa: E402
-from core.ingest.themes import theme_stats  # noqa: E402
 from core.store.db import make_engine, migrate  # noqa: E402
 from core.store.filters import PostFilter  # noqa: E402
+from core.store.listing import list_posts  # noqa: E402
 from core.store.schema import posts  # noqa: E402
+from core.store.workspace import count_posts, story_sizes  # noqa: E402
+from core.vocabulary import LABELS  # noqa: E402
+from workspace.pages import COUNT_CAP  # noqa: E402
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 THEMES = {
@@ -51,7 +56,6 @@ CONFIG = parse_config({
 WORDS = ("de stad gemeente bewoners straat wijk college raad plan vandaag gisteren nieuw centrum station "
          "markt fiets bus school park zorg kosten geld besluit wethouder burgemeester binnenstad Paddepoel "
          "Beijum Vinkhuizen Selwerd Oosterpoort Zernike Hoogkerk Haren Noorderplantsoen Vismarkt").split()
-LABELS = ("negative", "neutral", "positive")
 
 
 def fill(engine, n: int, days: int, seed: int = 7) -> None:
@@ -150,12 +154,40 @@ QUERIES = {
     "emerging detect": lambda c, now: detect(c, CONFIG, now),
     "authors 7d": lambda c, now: opinion_makers(c, window=timedelta(days=7), now=now),
     "stories 24h": lambda c, now: top_stories(c, now=now),
+    # The workspace's list pages: what one request of each runs (workspace/pages.py).
+    "page / (overzicht)": lambda c, now: _overview(c, now),
+    "page /berichten": lambda c, now: _posts_page(c, PostFilter(), "newest"),
+    "page /berichten q=afval": lambda c, now: _posts_page(c, PostFilter(q="afval"), "newest"),
+    "page /berichten q=afval relevantie": lambda c, now: _posts_page(c, PostFilter(q="afval"), "relevance"),
+    "page /berichten 7d thema label": lambda c, now: _posts_page(
+        c, PostFilter(theme="afval", label="negative", since=now - timedelta(days=7), until=now), "newest"),
+    "page /berichten kanaal nee, p.5": lambda c, now: _posts_page(c, PostFilter(channel="social", handled=False),
+                                                                 "newest", pages=5),
+    "page /signalen": lambda c, now: list_alerts(c, status="open", limit=200),
 }
+
+
+def _posts_page(conn, filters: PostFilter, sort: str, pages: int = 1) -> None:
+    """/berichten: a page of 50 (after `pages - 1` pages by cursor), its capped count, the stories' sizes."""
+    cursor = None
+    for _ in range(pages):
+        page = list_posts(conn, filters, limit=50, cursor=cursor, sort=sort)
+        cursor = page["next"]
+    count_posts(conn, filters, cap=COUNT_CAP)
+    story_sizes(conn, [p["story_id"] for p in page["items"]])
+
+
+def _overview(conn, now: datetime) -> None:
+    summary(conn, now=now)
+    list_alerts(conn, status="open", limit=10)
+    theme_stats(conn, CONFIG.themes, now=now)
+    source_problems(conn)
+    list_posts(conn, PostFilter(), limit=10)
 
 
 def measure(engine, runs: int, only: list[str]) -> None:
     rng = random.Random(1)
-    print(f"{'query':32} {'p50 ms':>8} {'p95 ms':>8} {'runs':>5}")
+    print(f"{'query':34} {'p50 ms':>8} {'p95 ms':>8} {'runs':>5}")
     with engine.connect() as conn:
         for name, query in QUERIES.items():
             if only and not any(o in name for o in only):
@@ -170,7 +202,7 @@ def measure(engine, runs: int, only: list[str]) -> None:
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-            print(f"{name:32} {statistics.median(times):8.1f} {p95:8.1f} {n:5}")
+            print(f"{name:34} {statistics.median(times):8.1f} {p95:8.1f} {n:5}")
 
 
 def main() -> None:

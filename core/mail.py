@@ -75,6 +75,7 @@ def smtp_target(url: str) -> SmtpTarget:
 def smtp_connection(target: SmtpTarget) -> Iterator[smtplib.SMTP]:
     """A connected, secured and logged-in SMTP client; smtplib's errors pass through."""
     context = ssl.create_default_context()
+    client: smtplib.SMTP
     if target.security == "ssl":
         client = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
     else:

@@ -1,5 +1,6 @@
-"""What the platform spiders (Mastodon, Bluesky, Discourse, Reddit, HTML forums) share, without Scrapy:
-reading a source's options, secrets from the environment, JSON answers, Link headers, rate-limit headers.
+"""What the platform spiders (Mastodon, Bluesky, Discourse, Reddit, HTML forums, Facebook, Instagram, X,
+YouTube) share, without Scrapy: reading a source's options, secrets from the environment, JSON answers and
+error bodies, Link headers, rate-limit and Meta usage headers.
 
 Plain functions, tested on their own (tests/crawlers/test_apis.py).
 """
@@ -101,7 +102,8 @@ def read_json(body: bytes, url: str, content_type: str = "") -> Any:
 
 def api_message(body: bytes) -> str | None:
     """The explanation a platform puts in an error answer: Mastodon's "error", Bluesky's "error" and
-    "message", Discourse's "errors", Reddit's "message" and "reason"."""
+    "message", Discourse's "errors", Reddit's "message" and "reason", Meta's and Google's
+    "error.message" (and Google's reasons such as quotaExceeded), X's "title", "detail" and "errors"."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -109,13 +111,24 @@ def api_message(body: bytes) -> str | None:
     if not isinstance(data, dict):
         return None
     parts: list[str] = []
-    for key in ("error", "message", "error_description", "reason", "explanation"):
-        value = data.get(key)
+    # Meta's Graph API and Google APIs nest theirs: {"error": {"message": …, "code": …, "errors": […]}}.
+    nested = data.get("error") if isinstance(data.get("error"), dict) else {}
+    for source, key in ((data, "error"), (data, "message"), (data, "error_description"), (data, "reason"),
+                        (data, "explanation"), (nested, "message"), (data, "title"), (data, "detail")):
+        value = source.get(key)
         if isinstance(value, str) and value.strip() and value.strip() not in parts:
             parts.append(value.strip())
-    errors = data.get("errors")
-    if isinstance(errors, list):
-        parts.extend(str(e) for e in errors if isinstance(e, str))
+    # X's "errors" (dicts with message/detail), Google's nested ones (reason), Discourse's (strings).
+    errors = [e for group in (data.get("errors"), nested.get("errors")) if isinstance(group, list) for e in group]
+    for error in errors:
+        if isinstance(error, str):
+            text = error
+        elif isinstance(error, dict):
+            text = error.get("reason") or error.get("detail") or error.get("message") or ""
+        else:
+            continue
+        if text and text.strip() not in parts:
+            parts.append(text.strip())
     return ": ".join(parts)[:300] or None
 
 
@@ -143,8 +156,9 @@ def parse_link_header(value: str | bytes | None) -> dict[str, str]:
 
 # Header families platforms use: Mastodon and GitHub X-RateLimit-*, Reddit lower-case x-ratelimit-*,
 # Bluesky and the IETF draft RateLimit-*. Header lookups are case-insensitive.
-_REMAINING = ("X-RateLimit-Remaining", "RateLimit-Remaining")
-_RESET = ("X-RateLimit-Reset", "RateLimit-Reset")
+# X writes x-rate-limit-* (with a hyphen more).
+_REMAINING = ("X-RateLimit-Remaining", "RateLimit-Remaining", "X-Rate-Limit-Remaining")
+_RESET = ("X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset")
 # A reset value above this is a Unix time (Bluesky, GitHub); below, seconds from now (Reddit, IETF draft).
 _EPOCH_THRESHOLD = 1_000_000_000
 
@@ -154,6 +168,10 @@ def rate_limit_exhausted(headers, now: datetime | None = None) -> float | None:
 
     `headers` is anything with .get(name) returning bytes or str (Scrapy Headers, a dict).
     """
+    meta = meta_usage(headers)
+    if meta is not None and meta[0] >= 100:
+        # Meta throttles an app or page that used its share for a rolling hour; it may say how long.
+        return meta[1] if meta[1] else 3600.0
     remaining = _number(_header(headers, _REMAINING))
     if remaining is None or remaining >= 1:
         return None
@@ -173,6 +191,44 @@ def rate_limit_exhausted(headers, now: datetime | None = None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - now).total_seconds())
+
+
+# Meta's usage headers: percentages of the app's, page's or business use case's hourly share.
+_META_USAGE = ("X-App-Usage", "X-Page-Usage", "X-Business-Use-Case-Usage", "X-Ad-Account-Usage")
+
+
+def meta_usage(headers) -> tuple[float, float | None] | None:
+    """(the highest share used in percent, seconds until access is back or None) from Meta's usage
+    headers (x-app-usage, x-page-usage: {"call_count": 28, "total_time": 25, "total_cputime": 25};
+    x-business-use-case-usage: {"<id>": [{"call_count": …, "estimated_time_to_regain_access": minutes}]}),
+    or None when the answer has none."""
+    highest: float | None = None
+    regain: float | None = None
+    for name in _META_USAGE:
+        raw = _header(headers, (name,))
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        entries: list = [data] if isinstance(data, dict) and "call_count" in data else []
+        if isinstance(data, dict) and not entries:
+            for value in data.values():
+                entries.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict))
+        for entry in entries:
+            for key in ("call_count", "total_time", "total_cputime", "acc_id_util_pct"):
+                number = entry.get(key)
+                if isinstance(number, (int, float)) and not isinstance(number, bool):
+                    highest = max(highest or 0.0, float(number))
+            minutes = entry.get("estimated_time_to_regain_access")
+            if isinstance(minutes, (int, float)) and not isinstance(minutes, bool) and minutes > 0:
+                regain = max(regain or 0.0, float(minutes) * 60)
+    if highest is None and regain is None:
+        return None
+    if regain:
+        highest = max(highest or 0.0, 100.0)  # locked out, whatever the percentages say
+    return highest or 0.0, regain
 
 
 def _header(headers, names: tuple[str, ...]) -> str | None:
@@ -204,6 +260,17 @@ def epoch_to_datetime(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when the answer has an object there, else an empty one: `mapping(data.get("x")).get("y")`
+    reads nested JSON of any shape without a TypeError."""
+    return value if isinstance(value, dict) else {}
+
+
+def listing(value: Any) -> list[Any]:
+    """`value` when the answer has an array there, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def count(value: Any) -> int | None:

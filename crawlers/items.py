@@ -24,3 +24,7 @@ class Post(scrapy.Item):
     thread_url = scrapy.Field()
     published_at = scrapy.Field()  # aware datetime
     extra = scrapy.Field()  # small JSON-able dict: tags, flags such as published_guessed
+    # Marks for core.ingest.privacy, never stored: the author's other identifiers (DID, account id,
+    # profile URL) and other people's identifiers that occur in the ids and links above.
+    author_aliases = scrapy.Field()
+    people = scrapy.Field()

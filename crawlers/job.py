@@ -39,6 +39,7 @@ class CrawlJob:
     failure: str | None = None
     filtered: int = 0  # fetched but not about the watched city (national sources)
     store_errors: int = 0
+    incomplete: int = 0  # items stored short of what they should hold (a teaser whose article failed)
     new_state: dict[str, Any] = field(init=False)
     _filtered_before: frozenset[str] = field(init=False, repr=False)
 
@@ -59,6 +60,11 @@ class CrawlJob:
         self.counts.errors += 1
         self.counts.messages.append(reason)
 
+    def incomplete_item(self, reason: str) -> None:
+        """An item was kept incomplete; like a store error, the feed's validators are not saved."""
+        self.error(reason)
+        self.incomplete += 1
+
     @property
     def failed(self) -> bool:
         return self.failure is not None
@@ -67,17 +73,27 @@ class CrawlJob:
         return self.source.options.get(name, default)
 
     def relevant(self, post: dict[str, Any]) -> bool:
-        """Local sources keep everything; others only posts about the watched city."""
-        return self.ingest.relevant(self.source_row, post)
+        """Local sources keep everything; others only posts about the watched city, and the replies in
+        a conversation about it: a comment under a kept video or post ("Bij ons ook!") need not name
+        the city to be about it."""
+        if self.ingest.relevant(self.source_row, post):
+            return True
+        parent = post.get("parent_external_id")
+        if not parent:
+            return False
+        return self.is_known(parent, None) and self.ingest.pseudonymiser.stored_id(parent) not in self._filtered_before
 
     def is_known(self, external_id: str, url: str | None) -> bool:
         """Stored already, or filtered out by an earlier crawl: not worth fetching again."""
+        # Ids are compared as the store keeps them: a person-revealing id as its keyed hash.
+        external_id = self.ingest.pseudonymiser.stored_id(external_id)
         if external_id in self._filtered_before:
             return True
         with self.engine.connect() as conn:
             return post_exists(conn, self.source_row.id, external_id, url)
 
     def remember_filtered(self, external_id: str) -> None:
+        external_id = self.ingest.pseudonymiser.stored_id(external_id)
         remembered = self.new_state.setdefault("filtered_ids", [])
         if external_id not in remembered:
             remembered.append(external_id)
@@ -92,12 +108,12 @@ class CrawlJob:
     def state_to_save(self) -> dict[str, Any] | None:
         """The state to keep after this crawl, or None to keep the old one.
 
-        A failed crawl keeps nothing new. When some posts could not be stored, the old validators stay,
-        so the next crawl fetches the feed in full and tries them again instead of getting a 304.
+        A failed crawl keeps nothing new. When some posts could not be stored, or were stored incomplete,
+        the old validators stay, so the next crawl fetches the feed in full instead of getting a 304.
         """
         if self.failed or self.new_state == self.state:
             return None
-        if self.store_errors:
+        if self.store_errors or self.incomplete:
             return {**self.new_state, "validators": self.state.get("validators", {})}
         return self.new_state
 

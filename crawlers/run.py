@@ -1,34 +1,58 @@
 """Crawl one configured source, once, in this process: `python -m crawlers.run SOURCE`.
 
-Records the run in the store (start_run ... finish_run) and prints, as the last line on stdout, one
-JSON object: {"source", "run_id", "status", "fetched", "new", "duplicates", "errors", "not_modified",
-"error", ...}. Exit code 0 when the run is ok, 1 when it failed, 2 for usage or configuration errors.
+Holds the source's crawl lock (one crawl of a source at a time, on any host; a second gets status
+"skipped"), records the run with a heartbeat (start_run ... finish_run) and prints, as the last line
+on stdout, one JSON object: {"source", "run_id", "status", "fetched", "new", "duplicates", "errors",
+"not_modified", "error", ...}. Exit code 0 when the run is ok, 1 when it failed, 2 for usage or configuration errors.
 
-The application runs each crawl through `crawl_in_subprocess`: Scrapy's reactor cannot restart in
-one process, and a crashing crawl must not take the wall down.
+The application runs crawls through crawlers.launch: Scrapy's reactor cannot restart in one process,
+and a crashing crawl must not take the wall down.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import os
-import signal
-import subprocess
 import sys
-from pathlib import Path
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
-from core.config.settings import Settings, get_settings
+from core.config.settings import Settings, get_settings, require_pseudonym_key
 from core.config.watch import ConfigError, load_config
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COUNT_KEYS = ("fetched", "new", "duplicates", "errors", "not_modified")
-# Seconds a crawl gets beyond its own time limit to stop by itself before it is killed: stopping
-# waits for downloads in flight, which end at the latest after DOWNLOAD_TIMEOUT.
-GRACE = 60.0
+BUSY = "already being crawled by another process"
+
+
+class Heartbeat(threading.Thread):
+    """Tells the store, every HEARTBEAT_EVERY seconds, that run `run_id` is alive, until the block ends;
+    a run whose heartbeat stops is taken over by any host (core.store.sources.abandon_stale_runs)."""
+
+    def __init__(self, engine, run_id: int):
+        super().__init__(name=f"heartbeat-{run_id}", daemon=True)
+        self.engine, self.run_id, self.done = engine, run_id, threading.Event()
+
+    def run(self) -> None:
+        from core.store.sources import HEARTBEAT_EVERY, heartbeat
+
+        while not self.done.wait(HEARTBEAT_EVERY):
+            try:
+                with self.engine.begin() as conn:
+                    heartbeat(conn, self.run_id)
+            except Exception as exc:  # the store is away for a moment; the next beat may reach it
+                logger.warning("heartbeat of crawl run %s failed: %s", self.run_id, exc)
+
+    def __enter__(self) -> Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.join()
 
 
 def result(source: str, run_id: int | None, status: str, error: str | None = None, **counts: int) -> dict[str, Any]:
@@ -37,19 +61,41 @@ def result(source: str, run_id: int | None, status: str, error: str | None = Non
     return {"source": source, "run_id": run_id, "status": status, **fixed, "error": error, **counts}
 
 
-def crawl(source_name: str, settings: Settings) -> tuple[int, dict[str, Any]]:
-    """Run the crawl; returns (exit code, result dict)."""
-    # Imported here, not at the top: the application imports this module for crawl_in_subprocess
-    # and should not load Scrapy, a Twisted reactor or Alembic for it.
+class Outcome(Exception):
+    """The crawl ends before it starts: (exit code, result dict)."""
+
+    def __init__(self, code: int, outcome: dict[str, Any]):
+        super().__init__(outcome.get("error"))
+        self.code, self.outcome = code, outcome
+
+
+@dataclass
+class Started:
+    """A crawl that holds its source's lock and has its run recorded: run the spider, then finish()."""
+
+    job: Any  # crawlers.job.CrawlJob
+    run_id: int
+    crawl_settings: Any  # crawlers.settings.CrawlSettings
+    stack: ExitStack  # the lock and the heartbeat, released by finish()
+
+
+def begin(source_name: str, settings: Settings, *, engine=None, config=None) -> Started:
+    """Take the source's crawl lock and record the run; raises Outcome when there is nothing to crawl.
+
+    `engine` and `config`: a long-lived crawl process (crawlers.server) passes its own, migrated and
+    current; a one-shot crawl makes, migrates and disposes of its own engine."""
+    # Imported here, not at the top: the launcher imports this module's result() and should not load
+    # Scrapy, a Twisted reactor or Alembic for it.
     from sqlalchemy.exc import SQLAlchemyError
 
     from core.ingest.policy import Ingest
     from core.store.db import make_engine, migrate
+    from core.store.locks import exclusive
     from core.store.sources import (
         abandon_stale_runs,
-        finish_run,
+        crawl_lock,
         get_source,
-        save_source_state,
+        source_names,
         start_run,
         sync_sources,
     )
@@ -58,45 +104,74 @@ def crawl(source_name: str, settings: Settings) -> tuple[int, dict[str, Any]]:
     from .settings import CrawlSettings
 
     try:
-        config = load_config(settings.config)
+        config = config or load_config(settings.config)
         source = config.source(source_name)
         crawl_settings = CrawlSettings()
     except (ConfigError, KeyError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-        return 2, result(source_name, None, "failed", message)
+        raise Outcome(2, result(source_name, None, "failed", message)) from None
 
-    engine = None
+    stack = ExitStack()
+    # A one-shot crawl brings the sources table up to date with the config it read; a long-lived crawl
+    # process leaves that to the scheduler's config reload and adds only a source it doesn't find.
+    one_shot = engine is None
     try:
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        if one_shot:
+            engine = make_engine(settings.database_url)
+            stack.callback(engine.dispose)
+            migrate(engine)
         with engine.begin() as conn:
-            sync_sources(conn, config)
+            if one_shot or source.name not in source_names(conn):
+                sync_sources(conn, config)
             source_row = get_source(conn, source.name)
-            abandon_stale_runs(conn, source_row.id)
+        # One crawl of a source at a time, across processes and hosts; held until the run is recorded.
+        if not stack.enter_context(exclusive(engine, crawl_lock(source.name))):
+            raise Outcome(0, result(source.name, None, "skipped", BUSY))
+        with engine.begin() as conn:
+            abandon_stale_runs(conn, source_row.id, crawl_lock_held=True,
+                               error="crawl ended without finishing (its process was killed or lost)")
             run_id = start_run(conn, source_row.id)
     except SQLAlchemyError as exc:
-        if engine is not None:
-            engine.dispose()
-        return 1, result(source.name, None, "failed", f"the store is not usable: {exc.__class__.__name__}: {exc}")
+        stack.close()
+        raise Outcome(1, result(source.name, None, "failed",
+                                f"the store is not usable: {exc.__class__.__name__}: {exc}")) from None
+    except BaseException:
+        stack.close()
+        raise
+    stack.enter_context(Heartbeat(engine, run_id))
+    job = CrawlJob(source=source, source_row=source_row, ingest=Ingest(config, settings), engine=engine,
+                   state=dict(source_row.state or {}))
+    return Started(job=job, run_id=run_id, crawl_settings=crawl_settings, stack=stack)
 
-    job = CrawlJob(
-        source=source, source_row=source_row, ingest=Ingest(config, settings), engine=engine,
-        state=dict(source_row.state or {}),
-    )
-    job.counts.requests = _run_spider(job, crawl_settings, settings)
-    if not job.failed and job.store_errors and job.store_errors == job.counts.fetched - job.filtered:
-        job.fail(f"no post could be stored ({job.counts.messages[0]})")
-    with engine.begin() as conn:
-        new_state = job.state_to_save()
-        if new_state is not None:
-            save_source_state(conn, source_row.id, new_state)
-        finish_run(conn, run_id, job.counts, failed=job.failed, error=job.error_text())
-    engine.dispose()
+
+def finish(started: Started, requests: int) -> tuple[int, dict[str, Any]]:
+    """Record the run's outcome and state, release the lock; returns (exit code, result dict)."""
+    from core.store.sources import finish_run, save_source_state
+
+    job = started.job
+    job.counts.requests = requests
+    with started.stack:
+        if not job.failed and job.store_errors and job.store_errors == job.counts.fetched - job.filtered:
+            job.fail(f"no post could be stored ({job.counts.messages[0]})")
+        with job.engine.begin() as conn:
+            new_state = job.state_to_save()
+            if new_state is not None:
+                save_source_state(conn, job.source_row.id, new_state)
+            finish_run(conn, started.run_id, job.counts, failed=job.failed, error=job.error_text())
     outcome = result(
-        source.name, run_id, "failed" if job.failed else "ok", job.error_text(),
+        job.source.name, started.run_id, "failed" if job.failed else "ok", job.error_text(),
         **job.counts.as_values(), filtered=job.filtered,
     )
     return (1 if job.failed else 0), outcome
+
+
+def crawl(source_name: str, settings: Settings) -> tuple[int, dict[str, Any]]:
+    """Run the crawl in this process; returns (exit code, result dict)."""
+    try:
+        started = begin(source_name, settings)
+    except Outcome as ended:
+        return ended.code, ended.outcome
+    return finish(started, _run_spider(started.job, started.crawl_settings, settings))
 
 
 def _run_spider(job, crawl_settings, settings: Settings) -> int:
@@ -130,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
+        require_pseudonym_key(settings)  # an entry point of its own: the same refusal as every role
     except ValueError as exc:
         code, outcome = 2, result(args.source, None, "failed", f"invalid NEWSROOM_ settings: {exc}")
     else:
@@ -138,87 +214,6 @@ def main(argv: list[str] | None = None) -> int:
         print(outcome["error"], file=sys.stderr)
     print(json.dumps(outcome, ensure_ascii=False, default=str), flush=True)
     return code
-
-
-# --- for the application -------------------------------------------------------------------------
-
-def crawl_in_subprocess(source: str, *, timeout: float = 900, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Crawl `source` in a child process (`python -m crawlers.run SOURCE`) and return its result dict.
-
-    `env` is added to this process's environment. The child stops itself after `timeout` seconds
-    (a failed run, with what it stored so far kept); if it hangs beyond that it is killed and its run
-    recorded as failed here. A child that dies without its JSON line gives
-    {"source", "status": "failed", "error": <why, with the last lines it logged>}.
-    """
-    child_env = {**os.environ, **(env or {})}
-    child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), child_env.get("PYTHONPATH", "")) if p)
-    child_env["NEWSROOM_CRAWL_TIME_LIMIT"] = f"{timeout:g}"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "crawlers.run", source],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=child_env,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
-    killed = False
-    try:
-        stdout, stderr = child.communicate(timeout=timeout + GRACE)
-    except subprocess.TimeoutExpired:
-        killed = True
-        child.send_signal(signal.SIGTERM)  # Scrapy stops gracefully and still records the run
-        try:
-            stdout, stderr = child.communicate(timeout=GRACE)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            stdout, stderr = child.communicate()
-    outcome = _last_json_line(stdout)
-    if outcome is not None:
-        if killed:
-            outcome["error"] = f"timed out after {timeout:g} s; " + (outcome.get("error") or "")
-        return outcome
-    tail = "\n".join(stderr.strip().splitlines()[-15:])
-    if killed:
-        reason = f"crawl process killed: no result {timeout + GRACE:g} s after it started"
-    else:
-        reason = f"crawl process exited with code {child.returncode} without a result"
-    run_id = _record_crash(source, reason, child_env)
-    return result(source, run_id, "failed", f"{reason}\n{tail}".strip())
-
-
-def _last_json_line(stdout: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-    return None
-
-
-def _record_crash(source: str, reason: str, env: dict[str, str]) -> int | None:
-    """Mark the dead child's run failed with `reason`; returns its id when there is one."""
-    from core.store.db import make_engine
-    from core.store.sources import abandon_stale_runs, get_source, latest_run
-
-    overrides = {k[len("NEWSROOM_"):].lower(): v for k, v in env.items() if k.startswith("NEWSROOM_")}
-    try:
-        settings = Settings(**{k: v for k, v in overrides.items() if k in Settings.model_fields})
-        engine = make_engine(settings.database_url)
-        try:
-            with engine.begin() as conn:
-                row = get_source(conn, source)
-                abandon_stale_runs(conn, row.id, error=reason)
-                run = latest_run(conn, row.id)
-        finally:
-            engine.dispose()
-    except Exception as exc:  # the store may be the reason the child died; the caller still gets a result
-        logger.warning("could not record the failed crawl of %s: %s", source, exc)
-        return None
-    return run.id if run is not None else None
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class CrawlSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSROOM_CRAWL_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSROOM_CRAWL_", env_file=None, extra="ignore", env_ignore_empty=True)
 
     download_delay: float = Field(default=1.0, ge=0)
     autothrottle: bool = True

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.config.settings import Settings
 from core.config.watch import WatchConfig, parse_duration
+from core.vocabulary import channel_name, label_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "privacy"
 _env = Environment(
@@ -18,6 +19,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals.update(label_name=label_name)
 _KIND_NAMES = {
     "feed": "nieuwssite (RSS/Atom)",
     "mastodon": "Mastodon",
@@ -26,7 +28,6 @@ _KIND_NAMES = {
     "reddit": "Reddit",
     "forum": "forum (webpagina's)",
 }
-_CHANNEL_NAMES = {"news": "nieuws", "forum": "forums", "social": "sociale media"}
 
 router = APIRouter(tags=["privacy"])
 
@@ -45,10 +46,14 @@ def context(config: WatchConfig, settings: Settings) -> dict:
             for s in config.sources if s.enabled
         ],
         "retention": [
-            {"channel": _CHANNEL_NAMES.get(channel, channel), "days": _days(period)}
+            {"channel": channel_name(channel), "days": _days(period)}
             for channel, period in config.privacy.retention.items()
         ],
         "privacy": config.privacy,
+        # Newsletters keep their content no longer than the first post they quote (core.store.newsletters);
+        # the row itself goes after the longest retention (core.store.retention).
+        "longest_days": max((_days(p) for p in config.privacy.retention.values()), default=365),
+        "audit_days": _days(config.privacy.audit_retention),
         "model": settings.model or "het meegeleverde Nederlandse sentimentmodel (multilingual-e5-small, bijgetraind)",
     }
 

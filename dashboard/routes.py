@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from core import vocabulary
 from core.analytics.wall import wall_state
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +38,7 @@ def wall_page(
     return templates.TemplateResponse(
         request,
         "wall/wall.html",
-        {"state": state, "pages": PAGES, "rotate": rotate, "page": page},
+        {"state": state, "pages": PAGES, "rotate": rotate, "page": page, "vocabulary": vocabulary},
         headers={"Cache-Control": "no-store"},
     )
 

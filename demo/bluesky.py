@@ -15,7 +15,7 @@ from .corpus import DemoPost
 from .feeds import article_url
 from .formats import base32, digest, dutch, iso_local, iso_z, words
 from .images import png
-from .server import (
+from .site import (
     Request,
     Response,
     html_response,

@@ -30,15 +30,19 @@ from zoneinfo import ZoneInfo
 from . import texts
 
 SEED = 20250
-PLATFORMS = ("feed", "mastodon", "bluesky", "discourse", "reddit", "forum")
+PLATFORMS = ("feed", "mastodon", "bluesky", "discourse", "reddit", "forum", "facebook", "instagram", "x", "youtube")
+# Platforms where an account (the municipality's page, a channel) posts and residents react underneath.
+PAGE_PLATFORMS = ("facebook", "instagram", "youtube")
 FEEDS = ("stadsblad", "noorderbode", "gemeente")
 SUBREDDIT = "groningen"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # How often each platform gets the next post.
-PLATFORM_WEIGHTS = {"feed": 0.07, "mastodon": 0.26, "bluesky": 0.22, "discourse": 0.13, "reddit": 0.14, "forum": 0.18}
+# (relative; the four platform APIs came on top of the first six, with EVERY shortened to match.)
+PLATFORM_WEIGHTS = {"feed": 0.07, "mastodon": 0.26, "bluesky": 0.22, "discourse": 0.13, "reddit": 0.14, "forum": 0.18,
+                    "facebook": 0.07, "instagram": 0.03, "x": 0.05, "youtube": 0.03}
 # Where residents post about a brewing issue.
-EPISODE_PLATFORMS = {"mastodon": 0.3, "bluesky": 0.25, "forum": 0.2, "discourse": 0.1, "reddit": 0.15}
+EPISODE_PLATFORMS = {"mastodon": 0.3, "bluesky": 0.25, "x": 0.15, "forum": 0.2, "discourse": 0.1, "reddit": 0.15}
 SENTIMENT_WEIGHTS = {"negative": 0.33, "neutral": 0.3, "positive": 0.37}
 EMOJI = {
     "negative": ["😡", "🙄", "😤", "🤬", "😞", "👎"],
@@ -74,8 +78,8 @@ JOURNALISTS = {
     "gemeente": ["Gemeente Groningen"],
 }
 WIRE_BYLINE = "Persbureau Noord"
-# Mean demo seconds between two regular posts in the daytime (about 2,400 posts in the backlog).
-EVERY = 40.0
+# Mean demo seconds between two regular posts in the daytime (about 2,800 posts in the backlog).
+EVERY = 34.0
 # Posts per demo minute of a brewing issue at its peak, and before the demo starts (a murmur).
 EPISODE_PEAK_RATE = 7.5
 EPISODE_MURMUR_RATE = 0.1
@@ -195,7 +199,7 @@ class Corpus:
         rng = self._rng
         authors: dict[str, Author] = {}
         number = itertools.count(1001)
-        for key, (handle, name, followers, bio) in PUBLIC.items():
+        for handle, name, followers, bio in PUBLIC.values():
             authors[handle] = Author(handle, name, next(number), followers, public=True, bio=bio)
         for handle, name, followers, bio in OPINION_MAKERS:
             authors[handle] = Author(handle, name, next(number), followers, bio=bio)
@@ -321,8 +325,10 @@ class Corpus:
             return
         theme = rng.choice(list(texts.SOCIAL))
         sentiment = rng.choices(list(SENTIMENT_WEIGHTS), list(SENTIMENT_WEIGHTS.values()))[0]
-        if platform in ("mastodon", "bluesky"):
+        if platform in ("mastodon", "bluesky", "x"):
             self._social_event(platform, offset, theme, sentiment)
+        elif platform in PAGE_PLATFORMS:
+            self._page_event(platform, offset, theme, sentiment)
         else:
             self._thread_event(platform, offset, theme, sentiment)
 
@@ -351,6 +357,32 @@ class Corpus:
             text = self._unique(lambda: self._fill(rng.choice(pool)), self._decorate(sentiment))
             self._social(platform, offset, self._resident(), text, sentiment, theme, image=self._image(theme, 0.18))
 
+    def _page_event(self, platform: str, offset: float, theme: str, sentiment: str) -> None:
+        """Facebook, Instagram, YouTube: the municipality's page (or a local channel) posts, residents
+        comment underneath and answer each other; on Instagram residents also post with #groningen."""
+        rng = self._rng
+        openers = [p for p in self._recent(platform, offset, openers=True, limit=12) if p.author.public]
+        if openers and rng.random() < 0.75:
+            opener = self._pick_recent(openers)
+            thread = [p for p in self._recent(platform, offset, limit=200) if p.opener is opener and p is not opener]
+            parent = rng.choice(thread) if thread and rng.random() < 0.3 else opener
+            self._reply(platform, offset, parent, sentiment if rng.random() < 0.5 else opener.sentiment)
+            return
+        pool = texts.SOCIAL[theme][sentiment]
+        text = self._unique(lambda: self._fill(rng.choice(pool)), self._decorate(sentiment))
+        if platform == "instagram" and rng.random() < 0.5:
+            self._new(platform, offset, self._resident(), f"{text} #groningen", sentiment, theme=theme,
+                      tags=("groningen",), image=f"{theme}-{rng.randint(1, 6)}")
+            return
+        if platform == "youtube":
+            account = self.public[rng.choice(("gemeente", "stadsblad", "noorderbode"))]
+            title = f"{text.split('.')[0][:70]} | Groningen"
+            self._new(platform, offset, account, text, sentiment, theme=theme, title=title,
+                      image=f"{theme}-{rng.randint(1, 6)}", boost_engagement=3.0)
+            return
+        self._new(platform, offset, self.public["gemeente"], text, sentiment, theme=theme,
+                  image=self._image(theme, 0.6), boost_engagement=3.0)
+
     def _social(self, platform: str, offset: float, author: Author, text: str, sentiment: str, theme: str | None,
                 **fields) -> DemoPost:
         """A top-level social post, with the hashtags people add on that platform."""
@@ -369,7 +401,7 @@ class Corpus:
         rng = self._rng
         sentiment, theme, template = rng.choice(texts.ENGLISH)
         text = self._unique(lambda: template, lambda t: f"{t} {rng.choice(EMOJI[sentiment])}")
-        if platform in ("mastodon", "bluesky"):
+        if platform in ("mastodon", "bluesky", "x"):
             self._social(platform, offset, self._resident(), text, sentiment, theme, lang="en")
         else:
             self._new(platform, offset, self._resident(), text, sentiment, theme=theme, lang="en",

@@ -7,7 +7,7 @@ from collections import Counter
 from .corpus import DemoPost
 from .feeds import article_url
 from .formats import dutch, iso_local, iso_z, slugify
-from .server import (
+from .site import (
     TEMPLATES,
     Request,
     Response,

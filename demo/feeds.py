@@ -7,7 +7,7 @@ import hashlib
 from . import images
 from .corpus import DemoPost
 from .formats import dutch, iso_local, iso_z, rfc822, slugify
-from .server import (
+from .site import (
     TEMPLATES,
     Request,
     Response,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .corpus import DemoPost
 from .formats import dutch, iso_local, slugify
-from .server import (
+from .site import (
     Request,
     Response,
     html_response,

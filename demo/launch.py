@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -27,11 +28,21 @@ CRAWL_ENVIRONMENT = {
     "NEWSROOM_CRAWL_DOWNLOAD_DELAY": "0",
     "NEWSROOM_CRAWL_THROTTLE_START_DELAY": "0",
     "NEWSROOM_CRAWL_AUTOTHROTTLE": "false",
+    # The platform sources of demo.toml read their token from this variable, so a real token in the
+    # environment is never sent to the replay server.
+    "NEWSROOM_DEMO_TOKEN": "demo-token",
 }
 # Periodic work that runs every few minutes in production runs every minute in the demo, so themes
 # and alerts follow the posts as they arrive.
 QUICK_JOBS = ("analytics",)
 QUICK_INTERVAL = timedelta(minutes=1)
+
+
+# The workspace accounts every demo has, one per role, all with this password (only the demo does this).
+DEMO_ACCOUNTS = ("webcare", "adviseur", "beheer")
+DEMO_PASSWORD = "demo"
+LOGIN_NOTICE = ("Demo: log in als webcare, adviseur of beheer, elk met het wachtwoord 'demo'. "
+                "Een echte installatie heeft geen standaardaccounts.")
 
 
 class DemoError(Exception):
@@ -41,6 +52,22 @@ class DemoError(Exception):
 def demo_config(urls: dict[str, str], web: str) -> str:
     """The demo's watch configuration (TOML) for a replay server at `urls` and the web app at `web`."""
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(urls, web=web)
+
+
+def create_demo_accounts(database_url: str) -> None:
+    """Migrate the demo's fresh store and give it one account per role (DEMO_ACCOUNTS, DEMO_PASSWORD)."""
+    from core.store import accounts
+    from core.store.db import make_engine, migrate
+
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as conn:
+            for role in DEMO_ACCOUNTS:
+                if accounts.get_account(conn, role) is None:
+                    accounts.create_account(conn, role, role, DEMO_PASSWORD, allow_short_password=True)
+    finally:
+        engine.dispose()
 
 
 def fresh_database(path: Path) -> None:
@@ -67,10 +94,17 @@ def config_beside(database: Path) -> Path:
     return path
 
 
+# The demo's own schema in a PostgreSQL database (`newsroom demo --workers`), emptied at each start.
+POSTGRES_SCHEMA = "newsroom_demo"
+
+
 @contextmanager
-def start_demo(*, database: Path, speed: float = 1.0,
-               port: int | None = None) -> Iterator[tuple[Settings, WatchConfig, ReplayServer]]:
+def start_demo(*, database: Path, speed: float = 1.0, port: int | None = None,
+               postgres_url: str | None = None) -> Iterator[tuple[Settings, WatchConfig, ReplayServer]]:
     """Start the replay server and prepare the demo's store, configuration and settings.
+
+    `postgres_url`: run on this PostgreSQL database instead of the SQLite file `database`, in a schema
+    of its own (POSTGRES_SCHEMA) that is emptied at the start; the rest of the database is not touched.
 
     The settings are also put in this process's environment (NEWSROOM_*), so crawl processes and
     anything that reads get_settings() see the demo's store and configuration, never the production ones.
@@ -78,20 +112,31 @@ def start_demo(*, database: Path, speed: float = 1.0,
     """
     database = database.resolve()
     config_path = config_beside(database)
-    fresh_database(database)
+    if postgres_url:
+        from core.store.db import fresh_schema
+
+        database_url = fresh_schema(postgres_url, POSTGRES_SCHEMA)
+    else:
+        fresh_database(database)
+        database_url = f"sqlite:///{database}"
     server = ReplayServer(speed=speed).start()
     try:
         base = Settings()
         web_port = port or base.port
         config_path.write_text(demo_config(server.urls, f"http://{base.host}:{web_port}"), encoding="utf-8")
         settings = base.model_copy(update={
-            "database_url": f"sqlite:///{database}",
+            "database_url": database_url,
             "config": config_path,
             "loopback_only": True,
             "port": web_port,
-            # One crawl of every kind at once, so that every kind is on the wall within the first minute.
+            # Six crawls at once (more only slow each other's start on a small machine): demo.toml lists
+            # one source of every kind first, so that every kind is on the wall within the first minute.
             "crawl_concurrency": max(base.crawl_concurrency, 6),
+            "login_notice": LOGIN_NOTICE,
+            # A fresh secret per run: the demo's pseudonyms mean nothing outside it.
+            "pseudonym_key": secrets.token_hex(32),
         })
+        create_demo_accounts(database_url)
         os.environ.update(settings.as_env())
         for name, value in CRAWL_ENVIRONMENT.items():
             os.environ.setdefault(name, value)

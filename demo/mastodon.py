@@ -13,7 +13,7 @@ from datetime import timedelta
 from .corpus import DemoPost
 from .feeds import article_url
 from .formats import dutch, iso_local, iso_z, matches, words
-from .server import (
+from .site import (
     TEMPLATES,
     Request,
     Response,

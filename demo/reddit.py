@@ -11,7 +11,7 @@ from typing import Any
 from .corpus import SUBREDDIT, DemoPost
 from .feeds import article_url
 from .formats import base36, dutch, iso_local, matches, slugify, words
-from .server import (
+from .site import (
     TEMPLATES,
     Request,
     Response,

@@ -1,49 +1,53 @@
-"""The newsletters table: one row per ISO week with the subject, HTML and text as built and mailed.
+"""The newsletter archive: each week built from the store and kept in core.store.newsletters as mailed.
 
-A week that was sent is never rebuilt in place: the archive keeps what the recipients received.
+A week that was sent is never rebuilt in place: the archive keeps what the recipients received, until
+the first post it quotes passes its retention; then its content goes (core.store.newsletters.expire).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine
 
 from core.config.watch import WatchConfig
-from core.store.schema import newsletters, utcnow
+from core.store import newsletters as store
+from core.store.newsletters import get
 
 from .build import build_week
 from .render import Rendered, render
 from .weeks import parse_week, week_range
 
 
+def quoted(data: dict) -> tuple[list[int], list[int]]:
+    """The ids of the posts a built week quotes (examples, images, quotes, a quiet week's posts) and of
+    the stories it names."""
+    shown = [*data.get("images", []), *data.get("posts", []),
+             *(post for label in data.get("quotes", {}).values() for post in label),
+             *(post for issue in data.get("emerging", []) for post in issue.get("examples", []))]
+    return sorted({post["id"] for post in shown}), sorted({story["id"] for story in data.get("stories", [])})
+
+
 def make(conn: Connection, config: WatchConfig, week: str, tz: str | ZoneInfo) -> Rendered:
-    """Build and render one week from the store, without saving it."""
-    return render(build_week(conn, config, week, tz))
-
-
-def get(conn: Connection, week: str):
-    return conn.execute(select(newsletters).where(newsletters.c.week == week)).first()
+    """Build and render one week from the store, without saving it; with when its quotes expire."""
+    data = build_week(conn, config, week, tz)
+    expires_at = store.quoted_until(conn, *quoted(data), config.privacy.retention)
+    return replace(render(data), expires_at=expires_at)
 
 
 def save(conn: Connection, week: str, rendered: Rendered) -> bool:
     """Store the week's newsletter, replacing an unsent one; False (and nothing changed) once sent."""
     parse_week(week)
-    values = {"subject": rendered.subject, "html": rendered.html, "text": rendered.text, "built_at": utcnow()}
-    row = get(conn, week)
-    if row is None:
-        conn.execute(insert(newsletters).values(week=week, recipients=[], attempts=0, **values))
-        return True
-    if row.sent_at is not None:
-        return False
-    result = conn.execute(
-        update(newsletters).where(newsletters.c.week == week, newsletters.c.sent_at.is_(None)).values(**values)
-    )
-    return result.rowcount == 1
+    return store.save(conn, week, subject=rendered.subject, html=rendered.html, text=rendered.text,
+                      expires_at=rendered.expires_at)
 
 
 def is_complete(row, tz: str | ZoneInfo) -> bool:
     """Whether the stored newsletter was built after its week was over (a preview built mid-week is not)."""
     return row.built_at >= week_range(row.week, tz)[1]
+
+
+__all__ = ["build_and_save", "get", "is_complete", "make", "save"]
 
 
 def build_and_save(engine: Engine, config: WatchConfig, week: str, tz: str | ZoneInfo) -> tuple[Rendered, bool]:

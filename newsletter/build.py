@@ -2,10 +2,12 @@
 
 The figures come from the analytics in core (summary, timeline, themes, opinion makers, stories) and
 the alerts the emerging-issues job opened during the week. Only what is newsletter-specific is read
-here: the images of the most engaging posts and the most positive and most negative quotes.
+here (through core.analytics.highlights): the images of the most engaging posts and the most positive
+and most negative quotes.
 
-Authors are shown the way the wall shows them: public accounts by name, private people only as a
-pseudonym (core.authors.pseudonym). Links are kept only when they are absolute http(s) URLs, so no
+Authors are shown as the opinion makers show them: public accounts by name, private people only as a
+pseudonym (core.analytics.authors.pseudonym); the wall, unlike the newsletter, shows no private people at
+all. Links are kept only when they are absolute http(s) URLs, so no
 `javascript:` link from a crawled page can end up in a mail.
 """
 from __future__ import annotations
@@ -14,16 +16,18 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
+from core.analytics import highlights
 from core.analytics.authors import opinion_makers, pseudonym
 from core.analytics.stories import story_counts, top_stories
 from core.analytics.summary import MIN_SAMPLE, figures, label_counts
 from core.analytics.themes import theme_stats
 from core.analytics.timeline import timeline
 from core.config.watch import WatchConfig
-from core.store.filters import CHANNELS, PostFilter
-from core.store.schema import alerts, posts, scores, sources
+from core.store.filters import PostFilter
+from core.store.workspace import newsletter_edit
+from core.vocabulary import CHANNELS, LABELS, channel_name, label_name
 
 from .chart import day_label, trend_png
 from .weeks import (
@@ -36,9 +40,10 @@ from .weeks import (
     zone,
 )
 
-CHANNEL_NAMES = {"news": "Nieuws", "forum": "Fora", "social": "Sociale media"}
-LABEL_NAMES = {"negative": "negatief", "neutral": "neutraal", "positive": "positief", None: "nog niet gescoord"}
 TOP_THEMES = 6
+# Said once in every newsletter (HTML and text alike): the figures are what is said online, not the city.
+SILENT_MAJORITY = ("Wie online schrijft is niet heel {city}: de meeste inwoners zeggen online niets, dus deze cijfers "
+                   "laten zien wat er gezegd wordt, niet wat de stad vindt.")
 TOP_AUTHORS = 5
 TOP_STORIES = 5
 IMAGES = 4
@@ -47,8 +52,6 @@ EXAMPLES = 2
 QUIET_POSTS = 10
 EXCERPT = 280
 MIN_QUOTE_CHARS = 40
-
-_engagement = func.coalesce(posts.c.likes, 0) + func.coalesce(posts.c.reposts, 0) + func.coalesce(posts.c.replies, 0)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -91,7 +94,7 @@ def _week_figures(conn: Connection, since: datetime, until: datetime, before: tu
     current = figures(label_counts(conn, PostFilter(channel=channel, since=since, until=until)))
     prior = figures(label_counts(conn, PostFilter(channel=channel, since=before[0], until=before[1])))
     net_change = None
-    if current["net_sentiment"] is not None and prior["net_sentiment"] is not None:
+    if not current["low_sample"] and not prior["low_sample"]:
         net_change = round(current["net_sentiment"] - prior["net_sentiment"], 1)
     current["previous"] = prior
     current["change"] = {
@@ -107,19 +110,6 @@ def _local_time(moment: datetime, tz: ZoneInfo) -> str:
     return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1][:3]}, {local:%H:%M}"
 
 
-def _post_query():
-    return (
-        select(
-            posts.c.id, posts.c.url, posts.c.thread_url, posts.c.title, posts.c.text, posts.c.author,
-            posts.c.author_id, posts.c.author_public, posts.c.channel, posts.c.image_url, posts.c.published_at,
-            posts.c.likes, posts.c.reposts, posts.c.replies, _engagement.label("engagement"),
-            sources.c.name.label("source"), scores.c.label, scores.c.negative, scores.c.positive,
-        )
-        .join(sources, sources.c.id == posts.c.source_id)
-        .outerjoin(scores, scores.c.post_id == posts.c.id)
-    )
-
-
 def _post(row, tz: ZoneInfo) -> dict:
     return {
         "id": row.id,
@@ -129,10 +119,10 @@ def _post(row, tz: ZoneInfo) -> dict:
         "author": author_name(row.author_public, row.author, row.author_id),
         "source": row.source,
         "channel": row.channel,
-        "channel_name": CHANNEL_NAMES.get(row.channel, row.channel),
+        "channel_name": channel_name(row.channel, capital=True),
         "published": _local_time(row.published_at, tz),
         "label": row.label,
-        "label_name": LABEL_NAMES.get(row.label, row.label),
+        "label_name": label_name(row.label),
         "engagement": int(row.engagement or 0),
         "image_url": safe_url(row.image_url),
     }
@@ -143,11 +133,13 @@ def _trend(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo, qui
     for bucket in timeline(conn, PostFilter(since=since, until=until), bucket="day", by="label", tz=tz)["buckets"]:
         counts = bucket["counts"]
         total = sum(counts.values())
-        net = round(100 * (counts.get("positive", 0) - counts.get("negative", 0)) / total, 1) if total else None
+        # A day's net over its scored posts (the chart shows posts, not stories).
+        scored = sum(counts.get(label, 0) for label in LABELS)
+        net = round(100 * (counts.get("positive", 0) - counts.get("negative", 0)) / scored, 1) if scored else None
         days.append({"start": bucket["start"], "label": day_label(bucket["start"]), "counts": counts,
                      "posts": total, "net_sentiment": net})
     alt = "Berichten per dag: " + "; ".join(
-        f"{day['label']}: {day['posts']}" + (f" (netto {day['net_sentiment']:+.0f})" if day["posts"] else "")
+        f"{day['label']}: {day['posts']}" + (f" (netto {day['net_sentiment']:+.0f})" if day["net_sentiment"] is not None else "")
         for day in days
     )
     # A quiet week gets no chart: bars of one or two posts would suggest a trend that is not there.
@@ -156,9 +148,7 @@ def _trend(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo, qui
 
 def _emerging(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo) -> list[dict]:
     """The alerts the emerging-issues job opened in the week, one entry per theme or term."""
-    rows = conn.execute(
-        select(alerts).where(alerts.c.opened_at >= since, alerts.c.opened_at < until).order_by(alerts.c.opened_at)
-    ).all()
+    rows = highlights.alerts_opened(conn, since, until)
     issues: dict[tuple[str, str], dict] = {}
     for row in rows:
         details = row.details or {}
@@ -180,24 +170,17 @@ def _emerging(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo) 
     result = sorted(issues.values(), key=lambda i: (-(i["growth"] or 0), -(i["posts"] or 0), i["key"]))
     for issue in result:
         ids = issue.pop("post_ids")
-        examples = conn.execute(
-            _post_query().where(posts.c.id.in_(ids)).order_by(_engagement.desc(), posts.c.published_at.desc())
-            .limit(EXAMPLES)
-        ).all() if ids else []
+        examples = highlights.most_engaging(conn, ids, EXAMPLES)
         issue["examples"] = [_post(row, tz) for row in examples]
     return result
 
 
-def _images(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo) -> list[dict]:
-    rows = conn.execute(
-        _post_query()
-        .where(posts.c.published_at >= since, posts.c.published_at < until, posts.c.image_url.is_not(None),
-               posts.c.image_url != "")
-        .order_by(_engagement.desc(), posts.c.published_at.desc(), posts.c.id)
-        .limit(IMAGES * 5)
-    ).all()
+def _images(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo, exclude: frozenset[int] = frozenset()) -> list[dict]:
+    rows = highlights.with_images(conn, since, until, IMAGES * 5 + len(exclude))
     images, seen = [], set()
     for row in rows:
+        if row.id in exclude:
+            continue
         post = _post(row, tz)
         if post["image_url"] and post["image_url"] not in seen:
             seen.add(post["image_url"])
@@ -207,24 +190,27 @@ def _images(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo) ->
     return images
 
 
-def _quotes(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo, label: str) -> list[dict]:
+def _quotes(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo, label: str,
+            exclude: frozenset[int] = frozenset()) -> list[dict]:
     """The posts the model is surest are `label`, longer ones first so a quote says something."""
-    probability = scores.c[label]
-    rows = conn.execute(
-        _post_query()
-        .where(posts.c.published_at >= since, posts.c.published_at < until, scores.c.label == label)
-        .order_by((func.length(posts.c.text) >= MIN_QUOTE_CHARS).desc(), probability.desc(), _engagement.desc(),
-                  posts.c.id)
-        .limit(QUOTES)
-    ).all()
-    return [_post(row, tz) for row in rows]
+    rows = highlights.surest(conn, since, until, label, QUOTES + len(exclude), MIN_QUOTE_CHARS)
+    return [_post(row, tz) for row in rows if row.id not in exclude][:QUOTES]
+
+
+def _pin(conn: Connection, data: dict, pinned: list[int], exclude: frozenset[int], tz: ZoneInfo) -> None:
+    """The adviser's pinned posts (workspace /nieuwsbrief) first among the quotes of their label and,
+    with an image, among the images."""
+    for row in reversed(highlights.most_engaging(conn, [i for i in pinned if i not in exclude], len(pinned))):
+        post = _post(row, tz)
+        if post["label"] in data["quotes"]:
+            others = [q for q in data["quotes"][post["label"]] if q["id"] != post["id"]]
+            data["quotes"][post["label"]] = [post, *others][:QUOTES]
+        if post["image_url"]:
+            data["images"] = [post, *(i for i in data["images"] if i["id"] != post["id"])][:IMAGES]
 
 
 def _quiet_posts(conn: Connection, since: datetime, until: datetime, tz: ZoneInfo) -> list[dict]:
-    rows = conn.execute(
-        _post_query().where(posts.c.published_at >= since, posts.c.published_at < until)
-        .order_by(posts.c.published_at.desc(), posts.c.id.desc()).limit(QUIET_POSTS)
-    ).all()
+    rows = highlights.latest(conn, since, until, QUIET_POSTS)
     return [_post(row, tz) for row in rows]
 
 
@@ -248,13 +234,16 @@ def build_week(conn: Connection, config: WatchConfig, week: str, tz: str | ZoneI
     local = zone(tz)
     year, number = parse_week(week)
     since, until = week_range(week, local)
+    # The adviser's intro and the posts left out or pinned (workspace /nieuwsbrief).
+    edit = newsletter_edit(conn, week)
+    exclude = frozenset(edit["excluded"])
     before = week_range(previous_week(week), local)
     window = PostFilter(since=since, until=until)
 
     total = _week_figures(conn, since, until, before)
     quiet = total["posts"] < MIN_SAMPLE
     channels = [
-        {"channel": channel, "name": CHANNEL_NAMES[channel], **_week_figures(conn, since, until, before, channel)}
+        {"channel": channel, "name": channel_name(channel, capital=True), **_week_figures(conn, since, until, before, channel)}
         for channel in CHANNELS
     ]
     base_url = config.newsletter.base_url.rstrip("/")
@@ -273,18 +262,21 @@ def build_week(conn: Connection, config: WatchConfig, week: str, tz: str | ZoneI
         "privacy_url": f"{base_url}/privacy",
         "quiet": quiet,
         "min_sample": MIN_SAMPLE,
+        "silent_majority": SILENT_MAJORITY.format(city=config.watch.city),
         "figures": total,
         "channels": channels,
         "stories_count": story_counts(conn, window),
         "trend": _trend(conn, since, until, local, quiet),
+        "intro": edit["intro"],
     }
     if quiet:
         data.update(emerging=[], themes=[], opinion_makers=[], stories=[], images=[],
-                    quotes={"positive": [], "negative": []}, posts=_quiet_posts(conn, since, until, local))
+                    quotes={"positive": [], "negative": []},
+                    posts=[p for p in _quiet_posts(conn, since, until, local) if p["id"] not in exclude])
         return data
 
     themes = theme_stats(conn, config.themes, window)["themes"]
-    makers = opinion_makers(conn, window, limit=TOP_AUTHORS)["items"]
+    makers = opinion_makers(conn, window, limit=TOP_AUTHORS, aliases=config.privacy.aliases)["items"]
     stories = top_stories(conn, window, limit=TOP_STORIES, min_posts=2)["items"]
     for story in stories:
         story["first_url"] = safe_url(story["first_url"])
@@ -295,8 +287,11 @@ def build_week(conn: Connection, config: WatchConfig, week: str, tz: str | ZoneI
         themes=[theme for theme in themes if theme["posts"]][:TOP_THEMES],
         opinion_makers=makers,
         stories=stories,
-        images=_images(conn, since, until, local),
-        quotes={label: _quotes(conn, since, until, local, label) for label in ("positive", "negative")},
+        images=_images(conn, since, until, local, exclude),
+        quotes={label: _quotes(conn, since, until, local, label, exclude) for label in ("positive", "negative")},
         posts=[],
     )
+    for issue in data["emerging"]:
+        issue["examples"] = [p for p in issue["examples"] if p["id"] not in exclude]
+    _pin(conn, data, edit["pinned"], exclude, local)
     return data

@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from core.vocabulary import label_name
+
 from .weeks import WEEKDAYS
 
 COLOURS = {"negative": "#c0392b", "neutral": "#aab2bd", "positive": "#2e8b57", "unscored": "#e3e6ea"}
-NAMES = {"negative": "negatief", "neutral": "neutraal", "positive": "positief", "unscored": "nog niet gescoord"}
 WIDTH_PX, HEIGHT_PX, DPI = 900, 500, 160
 
 
@@ -36,7 +37,7 @@ def trend_png(days: list[dict]) -> bytes:
     shown = [key for key in COLOURS if key != "unscored" or any(d["counts"].get(key) for d in days)]
     for key in shown:
         values = [day["counts"].get(key, 0) for day in days]
-        axes.bar(positions, values, bottom=bottom, color=COLOURS[key], width=0.66, label=NAMES[key])
+        axes.bar(positions, values, bottom=bottom, color=COLOURS[key], width=0.66, label=label_name(key))
         bottom = [b + v for b, v in zip(bottom, values)]
     top = max(bottom) or 1
     for x, (total, day) in enumerate(zip(bottom, days)):

@@ -28,13 +28,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
 from core.config.settings import Settings
 from core.config.watch import WatchConfig
 from core.mail import MailConfigError, SmtpTarget, smtp_connection
 from core.mail import smtp_target as parse_smtp_url
-from core.store.schema import newsletters, utcnow
+from core.store import newsletters as store
+from core.store.schema import utcnow
 
 from .archive import build_and_save, get, is_complete
 from .weeks import last_full_week, latest_send, parse_week
@@ -174,13 +175,8 @@ def send_week(engine: Engine, config: WatchConfig, settings: Settings, week: str
 
     with engine.begin() as conn:
         row = get(conn, week)
-        claimed = conn.execute(
-            update(newsletters)
-            .where(newsletters.c.id == row.id,
-                   newsletters.c.sent_at.is_(None) if row.sent_at is None else newsletters.c.sent_at == row.sent_at)
-            .values(sent_at=utcnow())
-        ).rowcount
-    if claimed != 1:
+        claimed = store.claim(conn, row)
+    if not claimed:
         raise NewsletterError(f"the newsletter of {week} is being sent, or was just sent, by another process")
 
     try:
@@ -189,19 +185,12 @@ def send_week(engine: Engine, config: WatchConfig, settings: Settings, week: str
     except Exception as exc:
         # Not sent: release the claim so the next try sends it.
         with engine.begin() as conn:
-            conn.execute(
-                update(newsletters).where(newsletters.c.id == row.id)
-                .values(sent_at=row.sent_at, attempts=newsletters.c.attempts + 1, last_error=str(exc)[:2000])
-            )
+            store.release(conn, row, str(exc))
         log.warning("newsletter %s not sent: %s", week, exc)
         raise
     accepted = [address for address in recipients if address not in refused]
     with engine.begin() as conn:
-        conn.execute(
-            update(newsletters).where(newsletters.c.id == row.id)
-            .values(sent_at=utcnow(), attempts=newsletters.c.attempts + 1, recipients=accepted,
-                    last_error=f"refused: {_refusals(refused)}" if refused else None)
-        )
+        store.mark_sent(conn, row, accepted, f"refused: {_refusals(refused)}" if refused else None)
     log.info("newsletter %s sent to %d recipient(s)%s", week, len(accepted),
              f", refused: {_refusals(refused)}" if refused else "")
     return SendResult(week=week, subject=row.subject, recipients=accepted, refused=refused)
@@ -224,7 +213,7 @@ def send_due(engine: Engine, config: WatchConfig, settings: Settings, now: datet
     if week is None:
         return None
     with engine.connect() as conn:
-        sent = conn.execute(select(newsletters.c.sent_at).where(newsletters.c.week == week)).scalar()
+        sent = store.sent_at(conn, week)
     if sent is not None:
         return None
     try:

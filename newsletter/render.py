@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from core.vocabulary import OTHER_LANGUAGE_NAME, TOO_FEW, channel_name, label_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -22,6 +25,8 @@ class Rendered:
     subject: str
     html: str
     text: str
+    # When the first post it quotes passes its retention (newsletter.archive sets it).
+    expires_at: datetime | None = None
 
 
 def number(value) -> str:
@@ -46,6 +51,15 @@ def tone(value) -> str:
     return "#1e7a46" if value > 0 else "#b03a2e"
 
 
+def mood(figures: dict) -> str:
+    """A mood figure (core.analytics.summary.mood) as the newsletter says it: "te weinig berichten"
+    below the minimum sample, else net sentiment with its margin while the sample is small: '+12 ±9'."""
+    if figures.get("low_sample") or figures.get("net_sentiment") is None:
+        return TOO_FEW
+    margin = figures.get("margin")
+    return signed(figures["net_sentiment"]) + (f" ±{round(margin)}" if margin else "")
+
+
 def growth(value) -> str:
     """3.5 -> '3,5×'."""
     return f"{value:.1f}×".replace(".", ",")
@@ -60,7 +74,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, signed=signed, tone=tone, growth=growth)
+    env.filters.update(number=number, signed=signed, tone=tone, growth=growth, mood=mood)
+    # The one vocabulary: the templates write labels and channels with these, never as their own words.
+    env.globals.update(label_name=label_name, channel_name=channel_name, other_language=OTHER_LANGUAGE_NAME)
     return env
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.config.settings import Settings, get_settings
+from core.config.settings import MissingPseudonymKey, Settings, get_settings, require_pseudonym_key
 from core.config.watch import ConfigError, WatchConfig, load_config
 from core.store.db import make_engine, migrate
 
@@ -22,12 +22,22 @@ sentiment_app = typer.Typer(help="Sentiment van losse teksten.", no_args_is_help
 app.add_typer(sentiment_app, name="sentiment")
 newsletter_app = typer.Typer(help="De wekelijkse nieuwsbrief: maken en verzenden.", no_args_is_help=True)
 app.add_typer(newsletter_app, name="newsletter")
+account_app = typer.Typer(help="Accounts van de werkruimte.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+privacy_app = typer.Typer(help="Verzoeken van betrokkenen (AVG): inzage en verwijdering per gebruikersnaam.",
+                          no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 err = Console(stderr=True)
 
 
 def _load() -> tuple[Settings, WatchConfig]:
     settings = get_settings()
+    try:
+        require_pseudonym_key(settings)
+    except MissingPseudonymKey as exc:
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     try:
         config = load_config(settings.config)
     except ConfigError as exc:
@@ -64,14 +74,19 @@ def serve(settings: Settings, config: WatchConfig, *, host: Optional[str] = None
     """
     import uvicorn
 
+    from core.config.file import ConfigFile
+
     from .app import create_app
-    from .jobs import build_scheduler, stopping
+    from .jobs import build_scheduler, close_crawl_pools, stopping
 
     engine = _store(settings)
-    scheduler = build_scheduler(settings, config, engine)
+    # One watcher of the config file for the web app and the scheduler: a change through the API is
+    # read once, and both follow it.
+    config_file = ConfigFile(settings.config, config)
+    scheduler = build_scheduler(settings, config, engine, config_file)
     if prepare is not None:
         prepare(scheduler)
-    web = create_app(settings, config, engine)
+    web = create_app(settings, config, engine, config_file)
     stopping.clear()
     scheduler.start()
     host, port = host or settings.host, port or settings.port
@@ -81,6 +96,7 @@ def serve(settings: Settings, config: WatchConfig, *, host: Optional[str] = None
     finally:
         stopping.set()
         scheduler.shutdown(wait=False)
+        close_crawl_pools()
 
 
 @app.command()
@@ -94,6 +110,62 @@ def run(
     serve(settings, config, host=host, port=port)
 
 
+@app.command("migrate")
+def migrate_cmd():
+    """De opslag bijwerken naar het nieuwste schema (ook dat van de taakwachtrij op PostgreSQL) en stoppen; veilig vanuit meerdere processen tegelijk."""
+    from core.store.db import current_revision
+
+    settings = get_settings()
+    engine = _store(settings)
+    console.print(f"opslag bijgewerkt: schema {current_revision(engine)}")
+    engine.dispose()
+
+
+@app.command()
+def web(
+    host: Optional[str] = typer.Option(None, help="luisteradres (standaard NEWSROOM_HOST)"),
+    port: Optional[int] = typer.Option(None, help="poort (standaard NEWSROOM_PORT)"),
+    workers: int = typer.Option(1, min=1, help="aantal webprocessen op deze poort"),
+):
+    """Alleen de webapp (API, wall, werkruimte), zonder planner: voor opschalen naast `newsroom worker`; er kunnen er meer achter een load balancer draaien."""
+    import uvicorn
+
+    _logging()
+    settings, config = _load()
+    _store(settings).dispose()
+    host, port = host or settings.host, port or settings.port
+    console.print(f"newsroom web voor {config.watch.city}: http://{host}:{port}/wall")
+    if workers == 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings, config), host=host, port=port, log_level="info")
+    else:
+        uvicorn.run("newsroom.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def worker(
+    queues: Optional[str] = typer.Option(None, help="alleen deze wachtrijen, kommagescheiden: crawl, score, work (standaard alle)"),
+    concurrency: int = typer.Option(2, min=1, max=64, help="taken tegelijk in dit proces"),
+    name: Optional[str] = typer.Option(None, help="naam van deze worker in logboek en wachtrij"),
+):
+    """Een worker van de taakwachtrij op PostgreSQL: crawls, scoren, analyse, signalen, bewaartermijnen, nieuwsbrief. Start er N op M machines."""
+    from .tasks import QUEUES, run_worker
+
+    _logging()
+    settings, _config = _load()
+    wanted = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    unknown = sorted(set(wanted or ()) - set(QUEUES))
+    if unknown:
+        err.print(f"Onbekende wachtrij(en): {', '.join(unknown)}; kies uit {', '.join(QUEUES)}.")
+        raise typer.Exit(2)
+    if not settings.database_url.startswith("postgres"):
+        err.print("`newsroom worker` heeft PostgreSQL nodig (NEWSROOM_DATABASE_URL=postgresql://…); "
+                  "met SQLite doet `newsroom run` alles in één proces.")
+        raise typer.Exit(2)
+    run_worker(settings, queues=wanted, concurrency=concurrency, name=name)
+
+
 @app.command()
 def demo(
     port: Optional[int] = typer.Option(None, help="poort van de webapp (standaard NEWSROOM_PORT)"),
@@ -103,27 +175,74 @@ def demo(
                                      "laatste 4,8 uur en elke ~4 s; signalen zijn afgestemd op 1"),
     database: Path = typer.Option(Path("newsroom-demo.db"), "--db",
                                   help="SQLite-bestand van de demo; wordt bij elke start leeggemaakt"),
+    workers: int = typer.Option(0, min=0, max=16,
+                                help="zoveel aparte workerprocessen naast één webproces, zoals bij meerdere "
+                                     "machines; vraagt NEWSROOM_DATABASE_URL=postgresql://… (de demo krijgt daar "
+                                     "een eigen schema newsroom_demo, bij elke start leeggemaakt)"),
 ):
     """Hetzelfde als `run`, volledig offline: een demoserver op 127.0.0.1 publiceert verzonnen berichten van elke soort bron."""
     from demo import DemoError, quicken, start_demo
 
     _logging()
+    postgres_url = None
+    if workers:
+        postgres_url = get_settings().database_url
+        if not postgres_url.startswith("postgres"):
+            err.print("`newsroom demo --workers` draait op PostgreSQL: zet NEWSROOM_DATABASE_URL=postgresql://…")
+            raise typer.Exit(2)
     try:
-        with start_demo(database=database, speed=speed, port=port) as (settings, config, replay):
-            console.print(f"demo: opslag {database}, configuratie {settings.config}")
+        with start_demo(database=database, speed=speed, port=port, postgres_url=postgres_url) as (settings, config, replay):
+            console.print(f"demo: opslag {postgres_url or database}, configuratie {settings.config}")
             for kind, url in replay.urls.items():
                 console.print(f"  demobron {kind}: {url}")
-            serve(settings, config, port=settings.port, prepare=quicken)
+            from demo.launch import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            console.print(f"werkruimte: http://{settings.host}:{settings.port}/ — accounts "
+                          f"{', '.join(DEMO_ACCOUNTS)}, elk met wachtwoord '{DEMO_PASSWORD}'", markup=False)
+            if workers:
+                _serve_with_workers(settings, config, workers)
+            else:
+                serve(settings, config, port=settings.port, prepare=quicken)
     except DemoError as exc:
         err.print(str(exc))
         raise typer.Exit(2)
+
+
+def _serve_with_workers(settings: Settings, config: WatchConfig, workers: int) -> None:
+    """One web process (this one) and `workers` worker processes, as on several machines."""
+    import os
+    import signal
+    import subprocess
+
+    import uvicorn
+
+    from demo.launch import QUICK_INTERVAL
+
+    from .app import create_app
+
+    engine = _store(settings)
+    env = {**os.environ, "NEWSROOM_ANALYTICS_EVERY": str(int(QUICK_INTERVAL.total_seconds()))}
+    children = [subprocess.Popen([sys.executable, "-m", "newsroom.cli", "worker", "--name", f"demo-{i + 1}"], env=env)
+                for i in range(workers)]
+    console.print(f"demo: {workers} worker(s) gestart (pid {', '.join(str(c.pid) for c in children)}); "
+                  f"wall op http://{settings.host}:{settings.port}/wall")
+    try:
+        uvicorn.run(create_app(settings, config, engine), host=settings.host, port=settings.port, log_level="info")
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(60)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 @app.command()
 def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: alle ingeschakelde)")):
     """Nu eenmalig crawlen; toont per bron: opgehaald, nieuw, dubbel, fouten."""
     from core.store.sources import sync_sources
-    from crawlers.run import crawl_in_subprocess
+    from crawlers.launch import CrawlPool
 
     settings, config = _load()
     names = sources or [s.name for s in config.sources if s.enabled]
@@ -137,9 +256,12 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
     with engine.begin() as conn:
         sync_sources(conn, config)
     engine.dispose()
-    env = settings.as_env()
-    with ThreadPoolExecutor(max_workers=settings.crawl_concurrency) as pool:
-        results = list(pool.map(lambda n: crawl_in_subprocess(n, env=env), names))
+    crawlers = CrawlPool(settings.crawl_concurrency, settings.as_env())
+    try:
+        with ThreadPoolExecutor(max_workers=settings.crawl_concurrency) as pool:
+            results = list(pool.map(crawlers.crawl, names))
+    finally:
+        crawlers.close()
 
     table = Table("bron", "status", "opgehaald", "nieuw", "dubbel", "fouten", "304", "reden")
     for result in results:
@@ -150,6 +272,34 @@ def crawl(sources: list[str] = typer.Argument(None, help="bronnen (standaard: al
         )
     console.print(table)
     if results and all(r.get("status") != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV-bestand of JSON lines (één bericht per regel)"),
+    mapping: Optional[str] = typer.Option(None, help="kolomkoppeling voor CSV: pad of meegeleverde naam (coosto, generic)"),
+    source: Optional[str] = typer.Option(None, help="bron voor regels zonder bron (bij CSV: voor alle regels)"),
+):
+    """Berichten uit andere tools inlezen; toont nieuw, dubbel, niet relevant en fouten per regel."""
+    from core.ingest.imports import ImportFileError, import_posts, read_file
+
+    settings, config = _load()
+    try:
+        rows = read_file(file, mapping=mapping, source=source, timezone=settings.timezone)
+        engine = _store(settings)
+        result = import_posts(engine, config, settings, rows, actor="cli", via=f"cli:{file.name}")
+    except ImportFileError as exc:
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(f"{result.lines} regels: {result.new} nieuw, {result.duplicates} dubbel, "
+                  f"{result.not_relevant} niet relevant, {result.error_count} fout", markup=False, highlight=False)
+    for error in result.errors:
+        err.print(f"regel {error.line}{f' ({error.field})' if error.field else ''}: {error.reason}",
+                  markup=False, highlight=False, soft_wrap=True)
+    if result.error_count > len(result.errors):
+        err.print(f"… en nog {result.error_count - len(result.errors)} fouten", markup=False, highlight=False)
+    if result.error_count:
         raise typer.Exit(1)
 
 
@@ -338,6 +488,95 @@ def newsletter_send(
     console.print(f"Nieuwsbrief {week} verzonden aan {len(result.recipients)} ontvanger(s).")
     for address, (code, reply) in result.refused.items():
         err.print(f"  geweigerd: {address} ({code} {reply!r})", markup=False, highlight=False)
+
+
+@account_app.command("add")
+def account_add(
+    name: str = typer.Argument(..., help="accountnaam (kleine letters, cijfers, . - _ @)"),
+    role: str = typer.Option(..., "--role", help="webcare, adviseur of beheer"),
+    password: str = typer.Option(..., prompt="Wachtwoord", hide_input=True, confirmation_prompt=True,
+                                 help="wordt gevraagd als het niet is meegegeven"),
+):
+    """Een account voor de werkruimte aanmaken (het eerste beheer-account maakt u zo)."""
+    from core.store import accounts, audit
+
+    settings = get_settings()
+    engine = _store(settings)
+    try:
+        with engine.begin() as conn:
+            account = accounts.create_account(conn, name, role, password)
+            audit.record(conn, "cli", "account.create", {"name": account["name"], "role": role})
+    except accounts.AccountError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2)
+    finally:
+        engine.dispose()
+    console.print(f"account {account['name']} ({account['role']}) aangemaakt", markup=False)
+
+
+def _pseudonymiser(settings: Settings, config: WatchConfig):
+    from core.ingest.privacy import Pseudonymiser
+
+    return Pseudonymiser(settings.pseudonym_key, config.privacy.public_names)
+
+
+@privacy_app.command("find")
+def privacy_find(
+    handle: str = typer.Argument(..., help="de gebruikersnaam zoals op het platform, bijv. piet@mastodon.nl of u/piet"),
+    as_json: bool = typer.Option(False, "--json", help="alles als JSON (voor een inzageverzoek)"),
+    by: str = typer.Option("cli", "--door", help="wie het verzoek afhandelt (voor het auditlog)"),
+):
+    """Inzage (AVG art. 15): wat er over deze gebruikersnaam is opgeslagen: berichten, vermeldingen, schuilnaam, verhalen, nieuwsbrieven."""
+    import json
+
+    from core.ingest.subjects import find
+
+    settings, config = _load()
+    engine = _store(settings)
+    with engine.begin() as conn:
+        report = find(conn, _pseudonymiser(settings, config), handle, actor=by)
+    engine.dispose()
+    if as_json:
+        console.print_json(json.dumps(report, ensure_ascii=False))
+        return
+    console.print(f"{handle}: schuilnaam {report['pseudonym']}"
+                  f"{' (publieke rol: ook op naam opgeslagen)' if report['public'] else ''}", markup=False)
+    console.print(f"berichten van deze persoon: {len(report['posts'])}", markup=False)
+    for post in report["posts"]:
+        console.print(f"  #{post['id']} {post['published_at'][:16]} {post['source']}: "
+                      f"{(post['title'] or post['text'])[:80]}", markup=False)
+    console.print(f"berichten die deze persoon vermelden: {len(report['mentions'])}", markup=False)
+    for post in report["mentions"]:
+        console.print(f"  #{post['id']} {post['published_at'][:16]} {post['source']}: {post['text'][:80]}", markup=False)
+    console.print(f"verhalen: {len(report['stories'])}; nieuwsbrieven die hen aanhalen: "
+                  f"{', '.join(report['newsletters']) or 'geen'}", markup=False)
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    handle: str = typer.Argument(..., help="de gebruikersnaam zoals op het platform, bijv. piet@mastodon.nl of u/piet"),
+    yes: bool = typer.Option(False, "--ja", help="niet om bevestiging vragen"),
+    by: str = typer.Option("cli", "--door", help="wie het verzoek afhandelt (voor het auditlog)"),
+):
+    """Verwijdering (AVG art. 17): alles over deze gebruikersnaam wissen: berichten, scores, vermeldingen, verhalen, signalen en nieuwsbrieven; alleen anonieme tellingen blijven."""
+    from core.ingest.subjects import erase, find
+
+    settings, config = _load()
+    engine = _store(settings)
+    pseudonymiser = _pseudonymiser(settings, config)
+    try:
+        if not yes:
+            with engine.begin() as conn:
+                found = find(conn, pseudonymiser, handle, actor=by)
+            typer.confirm(f"{len(found['posts'])} bericht(en) en {len(found['mentions'])} vermelding(en) van "
+                          f"{handle} wissen, en {len(found['newsletters'])} nieuwsbrief/-brieven leegmaken?", abort=True)
+        with engine.begin() as conn:
+            done = erase(conn, pseudonymiser, handle, actor=by)
+    finally:
+        engine.dispose()
+    console.print(f"{handle} gewist: {done['posts']} bericht(en) verwijderd (als anonieme tellingen bewaard), "
+                  f"{done['mentions']} vermelding(en) vervangen door @…, {done['stories']} verhaal/verhalen "
+                  f"bijgewerkt, {done['newsletters']} nieuwsbrief/-brieven leeggemaakt.", markup=False)
 
 
 def main() -> None:

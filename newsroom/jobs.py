@@ -1,7 +1,8 @@
 """The APScheduler jobs of `newsroom run`: one crawl job per source, plus the periodic work.
 
-Crawls run as child processes (crawlers.run), one at a time per source (max_instances=1), misfires
-coalesced. The first run of each source after a (re)start is due one interval after its last run in
+Crawls run in long-lived child processes (crawlers.launch.CrawlPool), one at a time per source
+(max_instances=1 here, and the source's crawl lock across processes and hosts), misfires coalesced.
+The first run of each source after a (re)start is due one interval after its last run in
 the store, so a restart picks up where it left off instead of crawling everything at once.
 """
 from __future__ import annotations
@@ -24,10 +25,11 @@ from core.config.settings import Settings
 from core.config.watch import WatchConfig
 from core.ingest.themes import retag_if_changed, tag_new_posts
 from core.store.alerts import check_sources
+from core.store.locks import exclusive, once
 from core.store.retention import apply_retention
 from core.store.schema import utcnow
 from core.store.sources import abandon_stale_runs, get_source, latest_run, sync_sources
-from crawlers.run import crawl_in_subprocess
+from crawlers.launch import CrawlPool
 from newsletter.deliver import send_due
 from sentiment.scoring import load_scorer
 from sentiment.worker import score_pending
@@ -39,11 +41,33 @@ CRAWL_PREFIX = "crawl:"
 stopping = threading.Event()
 
 
-def crawl_job(source: str, env: dict[str, str]) -> dict:
+_pools: dict[tuple, CrawlPool] = {}
+_pools_lock = threading.Lock()
+
+
+def crawl_pool(env: dict[str, str], size: int | None = None) -> CrawlPool:
+    """The long-lived crawl processes of this process for these settings: NEWSROOM_CRAWL_CONCURRENCY
+    of them (or `size`), started on first use and shared by every crawl job."""
+    size = size or int(env.get("NEWSROOM_CRAWL_CONCURRENCY", "2"))
+    key = (tuple(sorted(env.items())), size)
+    with _pools_lock:
+        if key not in _pools:
+            _pools[key] = CrawlPool(size, env)
+        return _pools[key]
+
+
+def close_crawl_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
+
+
+def crawl_job(source: str, env: dict[str, str], pool_size: int | None = None) -> dict:
     if stopping.is_set():
         log.info("crawl %s: not started, the application is stopping", source)
         return {"source": source, "status": "skipped"}
-    result = crawl_in_subprocess(source, env=env)
+    result = crawl_pool(env, pool_size).crawl(source)
     log.info(
         "crawl %s: %s fetched=%s new=%s duplicates=%s errors=%s%s",
         source, result.get("status"), result.get("fetched"), result.get("new"), result.get("duplicates"),
@@ -79,13 +103,17 @@ def alerts_job(engine: Engine, config: WatchConfig, settings: Settings, started:
 
 
 def reload_config_job(scheduler: BackgroundScheduler, settings: Settings, engine: Engine,
-                      config_file: ConfigFile) -> bool:
+                      config_file: ConfigFile, held: WatchConfig | None = None) -> bool:
     """Follow the watch configuration file (changed through the API or by hand) without a restart:
     reschedule the crawls and the newsletter, hand every job that takes the config the new one, and
-    run those at once (the analytics job re-tags posts when the themes changed)."""
-    if not config_file.reload():
-        return False
+    run those at once (the analytics job re-tags posts when the themes changed).
+
+    `held`: the config the jobs hold now (this job's own argument, replaced with the others'). With
+    it, a change that the web app sharing `config_file` has already read is seen here too."""
+    reloaded = config_file.reload()
     config = config_file.config
+    if (config == held) if held is not None else not reloaded:
+        return False
     log.info("watch configuration changed: %d sources, %d themes", len(config.sources), len(config.themes))
     schedule_sources(scheduler, settings, engine, config)
     schedule_newsletter(scheduler, settings, config, engine)
@@ -123,13 +151,26 @@ class ScoringJob:
         return scored
 
 
-def retention_job(engine: Engine, config: WatchConfig) -> dict[str, int]:
-    """Delete posts past their retention period (core.retention); counts stay as anonymous aggregates."""
+def retention_job(engine: Engine, config: WatchConfig, timezone: str = "Europe/Amsterdam") -> dict[str, int]:
+    """Delete posts past their retention period (core.retention); counts stay as anonymous aggregates.
+
+    Once a day (local date), however many processes and hosts run this job: the first does it, in one
+    transaction with the mark that it was done."""
     with engine.begin() as conn:
+        if not once(conn, "retention", utcnow().astimezone(ZoneInfo(timezone)).date().isoformat()):
+            return {}
         deleted = apply_retention(conn, config)
     if any(deleted.values()):
         log.info("retention: deleted %s", deleted)
     return deleted
+
+
+def newsletter_job(engine: Engine, config: WatchConfig, settings: Settings,
+                   now: datetime | None = None) -> str | None:
+    """Send last week's newsletter when due (newsletter.deliver.send_due, which claims the week before
+    sending); one process at a time builds and sends, so no two hosts build the same week at once."""
+    with exclusive(engine, "newsletter") as mine:
+        return send_due(engine, config, settings, now=now) if mine else None
 
 
 def first_due(engine: Engine, source: str, every: timedelta) -> datetime:
@@ -176,13 +217,16 @@ def schedule_newsletter(scheduler: BackgroundScheduler, settings: Settings, conf
         return
     minute = int(config.newsletter.send_time.split(":")[1])
     scheduler.add_job(
-        send_due, CronTrigger(minute=f"{minute % 15}-59/15", timezone=ZoneInfo(settings.timezone)),
+        newsletter_job, CronTrigger(minute=f"{minute % 15}-59/15", timezone=ZoneInfo(settings.timezone)),
         args=[engine, config, settings], id="newsletter", name="weekly newsletter", executor="work",
         replace_existing=True, misfire_grace_time=None,
     )
 
 
-def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> BackgroundScheduler:
+def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine,
+                    config_file: ConfigFile | None = None) -> BackgroundScheduler:
+    """All of newsroom's work in this process. `config_file`: the watcher the web app of this process
+    uses too (one watcher per process), or None for one of its own."""
     scheduler = BackgroundScheduler(
         executors={
             "default": ThreadPoolExecutor(max_workers=settings.crawl_concurrency),
@@ -194,7 +238,7 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> 
     )
     schedule_sources(scheduler, settings, engine, config)
     scheduler.add_job(
-        analytics_job, IntervalTrigger(minutes=5), args=[engine, config], id="analytics", name="themes and alerts",
+        analytics_job, IntervalTrigger(seconds=settings.analytics_every), args=[engine, config], id="analytics", name="themes and alerts",
         executor="work", replace_existing=True, next_run_time=utcnow(),
     )
     scheduler.add_job(
@@ -202,7 +246,8 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> 
         executor="scoring", replace_existing=True, next_run_time=utcnow(),
     )
     scheduler.add_job(
-        retention_job, CronTrigger(hour=3, minute=30, timezone=ZoneInfo(settings.timezone)), args=[engine, config],
+        retention_job, CronTrigger(hour=3, minute=30, timezone=ZoneInfo(settings.timezone)),
+        args=[engine, config, settings.timezone],
         id="retention", name="retention", executor="work", replace_existing=True, next_run_time=utcnow(),
     )
     schedule_newsletter(scheduler, settings, config, engine)
@@ -212,7 +257,7 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine) -> 
     )
     scheduler.add_job(
         reload_config_job, IntervalTrigger(seconds=15),
-        args=[scheduler, settings, engine, ConfigFile(settings.config, config)], id="config",
+        args=[scheduler, settings, engine, config_file or ConfigFile(settings.config, config), config], id="config",
         name="follow the watch configuration", executor="work", replace_existing=True,
     )
     return scheduler

@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-LABELS = ("negative", "neutral", "positive")
+from core.vocabulary import LABELS
+
 XLMT_LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
 # XED emotion ids (Plutchik): joy 5 and trust 8 read as positive; anger 1, disgust 3, fear 4 and
 # sadness 6 as negative; anticipation 2 and surprise 7 carry no polarity and are left out.

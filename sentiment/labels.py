@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LABELS = ("negative", "neutral", "positive")
+from core.vocabulary import LABELS
 
 _PREFIXES = {
     "negative": ("neg", "bad", "slecht"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sentiment.data import LABELS
+from core.vocabulary import LABELS
 
 
 def confusion(gold: Sequence[str], predicted: Sequence[str]) -> list[list[int]]:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sentiment.labels import LABELS, label_map
+from core.vocabulary import LABELS
+from sentiment.labels import label_map
 from sentiment.language import LanguageGate
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,10 @@ class Scorer:
                 results[i] = result
         return results
 
-    def score(self, texts: list[str], batch_size: int = FORWARD_BATCH) -> list[Score]:
-        """Language gate first; Dutch texts (and others when configured, flagged) are scored."""
+    def score(self, texts: list[str], batch_size: int = FORWARD_BATCH,
+              hints: list[str | None] | None = None) -> list[Score]:
+        """Language gate first; Dutch texts (and others when configured, flagged) are scored. `hints`:
+        the platforms' language tags, used only where the text leaves the language uncertain."""
         scores = [Score(None, None, None) for _ in texts]
         to_score = []
         for i, text in enumerate(texts):
@@ -137,7 +139,8 @@ class Scorer:
                 # No words, no sentiment: neutral by definition, not whatever the model makes of "".
                 s.label, s.probabilities, s.flags = "neutral", {"negative": 0.0, "neutral": 1.0, "positive": 0.0}, [FLAG_EMPTY]
                 continue
-            detected = self.gate.detect(text[:1000])  # the start tells the language; keeps long articles cheap
+            # The start tells the language; keeps long articles cheap.
+            detected = self.gate.detect(text[:1000], hints[i] if hints else None)
             s.lang = detected.lang
             if not detected.certain:
                 s.flags.append(FLAG_UNCERTAIN_LANGUAGE)
@@ -187,6 +190,35 @@ def quantize(model):
         return torch.ao.quantization.quantize_dynamic(model, layers or {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
+def _locate(name: str, cache_dir: Path) -> tuple[Path | str, str, str]:
+    """(where to load from, model id, version) of a model setting: the shipped model assembled in the cache
+    when `name` is empty, a local directory (versioned by its weights' digest), or a hub id (versioned by
+    its commit once its config is loaded)."""
+    if not name:
+        from sentiment.shipped import assembled_dir, shipped_version
+
+        return assembled_dir(cache_dir), SHIPPED_ID, shipped_version()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path, str(path.resolve()), _weights_digest(path)
+    return name, name, ""
+
+
+def _network(runtime: str, torch_model, *, model_id: str, version: str, quantized: bool, settings):
+    """The model ready to run: exported to ONNX Runtime (once, into the cache) or as torch; an
+    architecture the exporter cannot trace still scores, more slowly, on torch."""
+    if runtime == "onnx":
+        from sentiment.ort import OnnxNetwork, onnx_dir
+
+        try:
+            return OnnxNetwork(onnx_dir(torch_model, settings.cache_dir, key=f"{model_id}@{version}",
+                                        quantized=quantized), settings.threads)
+        except Exception as exc:
+            log.warning("ONNX export of %s failed (%s: %s); scoring with torch instead", model_id,
+                        type(exc).__name__, exc)
+    return TorchNetwork(quantize(torch_model()) if quantized else torch_model())
+
+
 def load_scorer(settings=None, *, model: str | None = None, quantized: bool | None = None,
                 runtime: str | None = None, gate: LanguageGate | None = None) -> Scorer:
     """The configured model (NEWSROOM_MODEL: a local directory or a hub id; empty = the shipped one).
@@ -208,17 +240,7 @@ def load_scorer(settings=None, *, model: str | None = None, quantized: bool | No
     runtime = runtime or settings.runtime
     quantized = settings.quantize if quantized is None else quantized
     input_prefix, max_length = "", None
-    if not name:
-        from sentiment.shipped import assembled_dir, shipped_version
-
-        path = assembled_dir(settings.cache_dir)
-        model_id, version = SHIPPED_ID, shipped_version()
-    else:
-        path = Path(name).expanduser()
-        if path.is_dir():
-            model_id, version = str(path.resolve()), _weights_digest(path)
-        else:
-            path, model_id, version = name, name, ""
+    path, model_id, version = _locate(name, settings.cache_dir)
     if isinstance(path, Path) and (path / "newsroom.json").exists():
         info = json.loads((path / "newsroom.json").read_text(encoding="utf-8"))
         input_prefix, max_length = info.get("input_prefix", ""), info.get("max_length")
@@ -234,38 +256,10 @@ def load_scorer(settings=None, *, model: str | None = None, quantized: bool | No
         torch.set_num_threads(settings.threads)
         return AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32)
 
-    network = None
-    if runtime == "onnx":
-        from sentiment.ort import OnnxNetwork, onnx_dir
-
-        try:
-            network = OnnxNetwork(onnx_dir(torch_model, settings.cache_dir, key=f"{model_id}@{version}",
-                                           quantized=quantized), settings.threads)
-        except Exception as exc:  # an architecture the exporter cannot trace: still score, more slowly
-            log.warning("ONNX export of %s failed (%s: %s); scoring with torch instead", model_id,
-                        type(exc).__name__, exc)
-    if network is None:
-        network = TorchNetwork(quantize(torch_model()) if quantized else torch_model())
+    network = _network(runtime, torch_model, model_id=model_id, version=version, quantized=quantized,
+                       settings=settings)
     if quantized:
         version += "+int8"
     return Scorer(network, tokenizer, config.id2label, model_id=model_id, model_version=version,
                   input_prefix=input_prefix, max_length=max_length, neutral_margin=settings.neutral_margin,
                   score_other_languages=settings.score_other_languages, gate=gate)
-
-
-_shared: dict[tuple, Scorer] = {}
-_shared_lock = threading.Lock()
-
-
-def shared_scorer(settings=None) -> Scorer:
-    """One scorer per process and model setting: loading takes seconds, scoring jobs run every few."""
-    if settings is None:
-        from core.config.settings import get_settings
-
-        settings = get_settings()
-    key = (settings.model, str(settings.cache_dir), settings.threads, settings.runtime, settings.quantize,
-           settings.neutral_margin, settings.score_other_languages)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = load_scorer(settings)
-        return _shared[key]

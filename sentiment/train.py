@@ -24,8 +24,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.vocabulary import LABELS
 from sentiment import data
-from sentiment.data import LABELS, Example
+from sentiment.data import Example
 from sentiment.metrics import format_report, report
 
 INPUT_PREFIX = "query: "  # E5 was trained with "query: " / "passage: " prefixes
@@ -164,24 +165,119 @@ def log(*parts) -> None:
     print(time.strftime("%H:%M:%S"), *parts, flush=True)
 
 
-def train(options: TrainOptions) -> dict:
-    """Train, evaluate on the held-out Dutch splits, export the shipped files; returns the metrics."""
+def _seed(options: TrainOptions) -> None:
     import numpy as np
     import torch
-    from transformers import (
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-        get_linear_schedule_with_warmup,
-    )
-
-    from sentiment.convert import base_model_dir
-    from sentiment.modeling import MeanPoolingBertClassifier
-    from sentiment.shipped import FROZEN, SHIPPED_DIR, export
 
     torch.set_num_threads(options.threads)
     random.seed(options.seed)
     np.random.seed(options.seed)
     torch.manual_seed(options.seed)
+
+
+def _mix(train_set: list[Example]) -> dict[str, dict[str, int]]:
+    """Examples per source and label, as one epoch sees them."""
+    mix: dict[str, dict[str, int]] = {}
+    for e in train_set:
+        mix.setdefault(e.source, {}).setdefault(e.label, 0)
+        mix[e.source][e.label] += 1
+    return mix
+
+
+def _base_model(options: TrainOptions):
+    """The converted base model with a fresh three-label head, its word embeddings frozen; and its tokenizer."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from sentiment.convert import base_model_dir
+    from sentiment.modeling import MeanPoolingBertClassifier
+
+    base = base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    layers = {"num_hidden_layers": options.layers} if options.layers else {}
+    architecture = MeanPoolingBertClassifier if options.pooling == "mean" else AutoModelForSequenceClassification
+    model = architecture.from_pretrained(
+        base, num_labels=3, id2label=dict(enumerate(LABELS)), label2id={lab: i for i, lab in enumerate(LABELS)},
+        dtype=torch.float32, **layers,
+    )
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    return model, tokenizer
+
+
+def _optimizer(model, options: TrainOptions, total_steps: int):
+    """AdamW without weight decay on biases and LayerNorm, and a linear schedule with warm-up."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": options.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=options.lr,
+    )
+    return optimizer, get_linear_schedule_with_warmup(optimizer, int(options.warmup * total_steps), total_steps)
+
+
+@dataclass
+class _Run:
+    """What one training run carries from step to step: the batches' inputs and the progress so far."""
+
+    encoded: list[list[int]]
+    targets: list[int]
+    total_steps: int
+    batch_size: int
+    step: int = 0
+    seen: int = 0
+    started: float = field(default_factory=time.monotonic)
+    running: list[float] = field(default_factory=list)
+
+
+def _train_epoch(model, tokenizer, optimizer, schedule, run: _Run, rng: random.Random, epoch: int) -> None:
+    """One pass over the training set in length-bucketed batches (or up to the step limit), logging progress."""
+    import torch
+
+    model.train()
+    for batch in _batches([len(x) for x in run.encoded], run.batch_size, rng):
+        if run.step >= run.total_steps:
+            break
+        input_ids, mask = _pad([run.encoded[i] for i in batch], tokenizer.pad_token_id)
+        labels = torch.tensor([run.targets[i] for i in batch])
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        run.step += 1
+        run.seen += len(batch)
+        run.running.append(loss.item())
+        if run.step % 25 == 0 or run.step == run.total_steps:
+            elapsed = time.monotonic() - run.started
+            rate = run.seen / elapsed
+            eta = (run.total_steps - run.step) * run.batch_size / rate
+            log(f"epoch {epoch + 1} step {run.step}/{run.total_steps} loss {sum(run.running) / len(run.running):.4f} "
+                f"{rate:.1f} ex/s elapsed {elapsed / 60:.1f} min eta {eta / 60:.1f} min")
+            run.running = []
+
+
+def _held_out_reports(model, tokenizer, held_out: dict[str, list[Example]], max_length: int) -> dict:
+    return {name: evaluate(model, tokenizer, examples, max_length) for name, examples in held_out.items()}
+
+
+def train(options: TrainOptions) -> dict:
+    """Train, evaluate on the held-out Dutch splits, export the shipped files; returns the metrics.
+
+    Every epoch is scored on the Dutch dev slice; the weights shipped are the best epoch's, or the average
+    of epochs 2 and later ("model soup") when the dev slice prefers it; the neutral class is then
+    calibrated on the dev slice (calibrate_neutral).
+    """
+    import torch
+
+    from sentiment.shipped import FROZEN, SHIPPED_DIR, export
+
+    _seed(options)
     if options.out is None:
         from core.config.settings import get_settings
 
@@ -193,45 +289,21 @@ def train(options: TrainOptions) -> dict:
     train_set, dev, held_out = build_mix(options)
     for name, examples in held_out.items():
         data.write_tsv(examples, out / f"heldout_{name}.tsv")
-    mix = {}
-    for e in train_set:
-        mix.setdefault(e.source, {}).setdefault(e.label, 0)
-        mix[e.source][e.label] += 1
+    mix = _mix(train_set)
     log("training mix (examples per epoch):", json.dumps(mix), "total", len(train_set))
     log("dev:", {k: len(v) for k, v in dev.items()}, "held out:", {k: len(v) for k, v in held_out.items()})
 
-    base = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    layers = {"num_hidden_layers": options.layers} if options.layers else {}
-    architecture = MeanPoolingBertClassifier if options.pooling == "mean" else AutoModelForSequenceClassification
-    model = architecture.from_pretrained(
-        base, num_labels=3, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
-        dtype=torch.float32, **layers,
-    )
-    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-
+    model, tokenizer = _base_model(options)
     encoded = tokenizer([INPUT_PREFIX + e.text for e in train_set], truncation=True,
                         max_length=options.max_length)["input_ids"]
-    targets = [LABELS.index(e.label) for e in train_set]
-    lengths = [len(x) for x in encoded]
-    steps_per_epoch = math.ceil(len(train_set) / options.batch_size)
-    total_steps = steps_per_epoch * options.epochs
+    total_steps = math.ceil(len(train_set) / options.batch_size) * options.epochs
     if options.max_steps:
         total_steps = min(total_steps, options.max_steps)
-
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if p.requires_grad:
-            (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": options.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=options.lr,
-    )
-    schedule = get_linear_schedule_with_warmup(optimizer, int(options.warmup * total_steps), total_steps)
+    optimizer, schedule = _optimizer(model, options, total_steps)
     rng = random.Random(options.seed)
     log(f"{len(train_set)} examples x {options.epochs} epochs = {total_steps} steps of {options.batch_size}")
 
-    step, started, seen, running = 0, time.monotonic(), 0, []
+    run = _Run(encoded, [LABELS.index(e.label) for e in train_set], total_steps, options.batch_size)
     metrics: dict = {"options": {k: str(v) for k, v in asdict(options).items() if k != "corrections"},
                      "corrections": len(options.corrections), "mix": mix, "epochs": []}
     # Both Dutch dev slices as one set: 200 items decide less noisily than 70 and 130 apart.
@@ -241,51 +313,30 @@ def train(options: TrainOptions) -> dict:
     # smoother than any single epoch's; shipped when the dev set prefers it.
     soup, souped = None, 0
     for epoch in range(options.epochs):
-        model.train()
-        for batch in _batches(lengths, options.batch_size, rng):
-            if step >= total_steps:
-                break
-            input_ids, mask = _pad([encoded[i] for i in batch], tokenizer.pad_token_id)
-            labels = torch.tensor([targets[i] for i in batch])
-            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            seen += len(batch)
-            running.append(loss.item())
-            if step % 25 == 0 or step == total_steps:
-                elapsed = time.monotonic() - started
-                rate = seen / elapsed
-                eta = (total_steps - step) * options.batch_size / rate
-                log(f"epoch {epoch + 1} step {step}/{total_steps} loss {sum(running) / len(running):.4f} "
-                    f"{rate:.1f} ex/s elapsed {elapsed / 60:.1f} min eta {eta / 60:.1f} min")
-                running = []
+        _train_epoch(model, tokenizer, optimizer, schedule, run, rng, epoch)
         dev_f1 = evaluate(model, tokenizer, dev_all, options.max_length)["macro_f1"]
-        results = {name: evaluate(model, tokenizer, examples, options.max_length) for name, examples in held_out.items()}
+        results = _held_out_reports(model, tokenizer, held_out, options.max_length)
         log(f"after epoch {epoch + 1}: dev macro-F1 {dev_f1:.3f}")
         for name, result in results.items():
             log(format_report(name, result))
-        metrics["epochs"].append({"epoch": epoch + 1, "step": step, "dev_macro_f1": dev_f1, "held_out": results})
+        metrics["epochs"].append({"epoch": epoch + 1, "step": run.step, "dev_macro_f1": dev_f1, "held_out": results})
         weights = {k: v.detach().clone() for k, v in model.state_dict().items() if k not in FROZEN}
         if dev_f1 > best[0]:
             best = (dev_f1, f"epoch {epoch + 1}", weights)
         if epoch >= 1:
             soup = weights if soup is None else {k: soup[k] + weights[k] for k in soup}
             souped += 1
-        if step >= total_steps or epoch + 1 == options.stop_after_epoch:
+        if run.step >= total_steps or epoch + 1 == options.stop_after_epoch:
             break
 
-    metrics["train_seconds"] = round(time.monotonic() - started, 1)
+    metrics["train_seconds"] = round(time.monotonic() - run.started, 1)
     if souped > 1:
         soup = {k: v / souped if v.is_floating_point() else weights[k] for k, v in soup.items()}
         model.load_state_dict(soup, strict=False)
         soup_f1 = evaluate(model, tokenizer, dev_all, options.max_length)["macro_f1"]
         log(f"average of epochs 2-{1 + souped}: dev macro-F1 {soup_f1:.3f}")
         metrics["soup"] = {"epochs": f"2-{1 + souped}", "dev_macro_f1": soup_f1,
-                           "held_out": {n: evaluate(model, tokenizer, ex, options.max_length) for n, ex in held_out.items()}}
+                           "held_out": _held_out_reports(model, tokenizer, held_out, options.max_length)}
         if soup_f1 >= best[0]:
             best = (soup_f1, f"average of epochs 2-{1 + souped}", soup)
     model.load_state_dict(best[2], strict=False)
@@ -294,7 +345,7 @@ def train(options: TrainOptions) -> dict:
         model.classifier.bias[LABELS.index("neutral")] += shift
     metrics["shipped"] = {"weights": best[1], "dev_macro_f1_raw": best[0], "neutral_shift": shift,
                           "dev_macro_f1_calibrated": dev_f1}
-    metrics["held_out"] = {name: evaluate(model, tokenizer, ex, options.max_length) for name, ex in held_out.items()}
+    metrics["held_out"] = _held_out_reports(model, tokenizer, held_out, options.max_length)
     log(f"shipping {best[1]} (dev macro-F1 {best[0]:.3f}), neutral logit {shift:+.2f} "
         f"(dev macro-F1 {dev_f1:.3f}); held out:")
     for name, result in metrics["held_out"].items():
@@ -302,7 +353,7 @@ def train(options: TrainOptions) -> dict:
     export(model, export_to, input_prefix=INPUT_PREFIX, max_length=options.max_length,
            extra={"trained": {"epochs": options.epochs, "trained_epochs": len(metrics["epochs"]),
                               "shipped": best[1], "neutral_shift": shift, "seed": options.seed,
-                              "steps": step}})
+                              "steps": run.step}})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (export_to / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     log(f"done in {metrics['train_seconds'] / 60:.1f} min; shipped files in {export_to}")

@@ -1,8 +1,9 @@
 """The scoring worker: score every pending post, batch by batch, one transaction per batch.
 
-Used by the scheduler (every few seconds: new posts are scored within seconds of arriving) and by
-`newsroom score`. Scoring runs outside any transaction; only the save holds one, so crawlers keep
-writing meanwhile. A killed worker resumes at the first post without a score.
+Used by the scheduler (every few seconds: new posts are scored within seconds of arriving), by the
+task workers and by `newsroom score`. Each batch is claimed (locked) while it is scored, so several
+workers on PostgreSQL score disjoint batches; crawlers keep writing meanwhile. A killed worker's
+batch is free again at once, and nothing is scored twice.
 """
 from __future__ import annotations
 
@@ -28,25 +29,26 @@ def score_pending(engine: Engine, scorer: Scorer, *, batch_size: int = 64, limit
         scored, after_id = 0, 0
         while limit is None or scored < limit:
             size = batch_size if limit is None else min(batch_size, limit - scored)
-            with engine.connect() as conn:
-                rows = store.unscored_posts(conn, limit=size, after_id=after_id,
-                                            include_other_languages=include_other)
-            if not rows:
-                break
-            after_id = rows[-1].id
-            results = scorer.score([post_text(r.title, r.text) for r in rows])
-            to_save, languages = [], {}
-            for row, result in zip(rows, results):
-                if result.lang and result.lang != (row.lang or "").lower()[:2]:
-                    languages[row.id] = result.lang
-                if result.label is None:
-                    continue
-                to_save.append({
-                    "post_id": row.id, "label": result.label, **result.probabilities,
-                    "model": scorer.model_id, "model_version": scorer.model_version,
-                    "lang": result.lang, "flags": result.flags,
-                })
+            # The batch stays claimed while it is scored: other workers pass over it, and if this
+            # process dies its connection drops and the batch is free again.
             with engine.begin() as conn:
+                rows = store.unscored_posts(conn, limit=size, after_id=after_id,
+                                            include_other_languages=include_other, claim=True)
+                if not rows:
+                    break
+                after_id = rows[-1].id
+                results = scorer.score([post_text(r.title, r.text) for r in rows], hints=[r.lang for r in rows])
+                to_save = []
+                # Every post's language is recorded as detected, Dutch too: the platform's tag was a hint.
+                languages = {row.id: result.lang for row, result in zip(rows, results)}
+                for row, result in zip(rows, results):
+                    if result.label is None:
+                        continue
+                    to_save.append({
+                        "post_id": row.id, "label": result.label, **result.probabilities,
+                        "model": scorer.model_id, "model_version": scorer.model_version,
+                        "lang": result.lang, "flags": result.flags,
+                    })
                 store.set_languages(conn, languages)
                 store.save_scores(conn, to_save)
             scored += len(to_save)

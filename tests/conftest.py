@@ -21,6 +21,10 @@ from core.store.db import make_engine, migrate
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 POSTGRES_URL = os.environ.get("NEWSROOM_TEST_POSTGRES_URL", "")
+
+# Every entry point refuses to start without a real pseudonym key (core.config.settings); tests have one.
+TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef"
+os.environ.setdefault("NEWSROOM_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
 _postgres_problem: str | None = None
 
 
@@ -95,7 +99,8 @@ terms = ["Groningen", "Stad", "#groningen"]
 
 [[themes]]
 name = "afval"
-terms = ["afval", "container", "kliko", "grofvuil"]
+# "afval*": also as the start of a compound ("afvalinzameling"), see core.matching
+terms = ["afval*", "container", "kliko", "grofvuil"]
 page = "https://gemeente.groningen.nl/afval"
 
 [[themes]]

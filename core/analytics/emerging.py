@@ -1,9 +1,19 @@
 """Emerging issues and alerts: themes and new terms whose volume rises well above their own baseline.
 
-Each theme is compared with itself: the last hour against the 24 hours before it, and the last 24 hours
-against the 14 days before them, for all posts and for negative posts. A theme is an issue when the
-recent count reaches `alerts.min_posts` and is at least `alerts.sensitivity` times what its baseline
-predicts (never less than one post, so a theme that is normally silent needs min_posts to fire).
+Each theme is compared with itself, in stories (syndicated copies of one story count once, at their
+first appearance; a story is negative when most of its copies are): the last hour and the last 24
+hours against what the same windows normally hold. "Normally" knows the rhythm of the day and the
+week: with four weeks of history it is the same window one, two, three and four weeks back (the same
+hour of the same weekday: a Monday morning is compared with Monday mornings); while history is
+shorter, the plain mean of the 24 hours (for the last hour) or 14 days (for the last day) before.
+
+A theme is an issue when its recent count
+- reaches `alerts.min_posts`,
+- is at least `alerts.sensitivity` times what the baseline predicts (never less than one story), and
+- is significant: the chance of at least that many under the baseline's rate is below
+  `alerts.significance`. The test is the exact conditional test of two Poisson counts (the recent count
+  given the recent plus the baseline count is binomial), so a baseline estimated from few stories
+  demands a larger rise than a well-known one.
 Words that suddenly appear in many posts of the last hour are issues of kind "term".
 
 run_alerts() turns issues into rows of the alerts table, at most one per theme or term per cooldown.
@@ -11,15 +21,20 @@ run_alerts() turns issues into rows of the alerts table, at most one per theme o
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Sequence
 
+from scipy.stats import binom
 from sqlalchemy import Connection, and_, desc, func, insert, select
 
-from core.config.watch import WatchConfig, parse_duration
+from core.config.watch import Alerts, WatchConfig, parse_duration
 from core.matching import fold
+from core.store.alerts import OPENING_ALERTS
 from core.store.filters import PostFilter
+from core.store.locks import serialise
 from core.store.schema import alerts, post_themes, posts, scores, utcnow
 
 
@@ -27,7 +42,7 @@ from core.store.schema import alerts, post_themes, posts, scores, utcnow
 class Comparison:
     name: str  # the recent window as people say it
     recent: timedelta
-    baseline: timedelta
+    baseline: timedelta  # the plain mean's span while history is short
     baseline_name: str
 
 
@@ -35,6 +50,9 @@ COMPARISONS = (
     Comparison("1h", timedelta(hours=1), timedelta(hours=24), "24h"),
     Comparison("24h", timedelta(hours=24), timedelta(days=14), "14d"),
 )
+# The seasonal baseline: the same window this many weeks back, once history reaches that far.
+WEEK = timedelta(days=7)
+SEASON_WEEKS = 4
 MAX_POST_IDS = 50
 TOP_TERMS = 5
 MAX_TERM_ISSUES = 5
@@ -65,24 +83,95 @@ def _net(pos: int, neg: int, total: int) -> float | None:
     return round(100 * (pos - neg) / total, 1) if total else None
 
 
-def _theme_counts(conn: Connection, conditions, since: datetime, split: datetime, until: datetime) -> dict:
-    """{theme: {"recent", "recent_negative", "recent_positive", "base", "base_negative", "base_positive"}}."""
-    recent = posts.c.published_at >= split
-    query = (
-        select(post_themes.c.theme, recent.label("recent"), scores.c.label, func.count())
+# --- the test: pure functions of event times, shared with benchmarks/signals_backtest.py -----------
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str  # "4w" (the same window in each of the last four weeks) or the comparison's plain span
+    count: int  # stories in the baseline windows together
+    windows: float  # how many recent windows' worth the baseline covers
+
+    @property
+    def expected(self) -> float:
+        return self.count / self.windows
+
+
+def _count(times: Sequence[datetime], since: datetime, until: datetime) -> int:
+    return bisect_left(times, until) - bisect_left(times, since)
+
+
+def baseline(times: Sequence[datetime], now: datetime, comparison: Comparison, history_start: datetime) -> Baseline | None:
+    """What the recent window of `comparison` normally holds, from the sorted event `times` before it.
+
+    None while history is too short to be anyone's "normal" (else everything is new on the first day)."""
+    split = now - comparison.recent
+    if now - history_start >= SEASON_WEEKS * WEEK + comparison.recent:
+        count = sum(_count(times, split - k * WEEK, now - k * WEEK) for k in range(1, SEASON_WEEKS + 1))
+        return Baseline(f"{SEASON_WEEKS}w", count, SEASON_WEEKS)
+    span = min(comparison.baseline, split - history_start)
+    if span < 2 * comparison.recent:
+        return None
+    return Baseline(comparison.baseline_name, _count(times, split - span, split), span / comparison.recent)
+
+
+def p_value(recent: int, base: Baseline) -> float:
+    """P(at least `recent` of the recent + baseline events fall in the recent window | equal rates)."""
+    if recent <= 0:
+        return 1.0
+    return float(binom.sf(recent - 1, recent + base.count, 1 / (1 + base.windows)))
+
+
+def fires(recent: int, base: Baseline, settings: Alerts) -> bool:
+    """A rise that is large enough (min_posts, sensitivity) and not chance (significance)."""
+    return (recent >= settings.min_posts and recent >= settings.sensitivity * max(base.expected, 1.0)
+            and p_value(recent, base) < settings.significance)
+
+
+# --- the store's side --------------------------------------------------------------------------------
+
+@dataclass
+class _ThemeStories:
+    """A theme's stories in the read period: first-appearance times (sorted), and per story its posts."""
+    times: list[datetime]
+    negative_times: list[datetime]
+    stories: dict[int, dict]  # story key -> {"first", "posts", "label"}
+
+
+def _majority(labels: list[str | None]) -> str | None:
+    """The label most copies carry (unscored copies do not vote); a tie goes to the first copy's label."""
+    scored = [label for label in labels if label]
+    if not scored:
+        return None
+    counts = Counter(scored).most_common()
+    tied = {label for label, n in counts if n == counts[0][1]}
+    return next(label for label in scored if label in tied)
+
+
+def _theme_stories(conn: Connection, conditions, since: datetime, until: datetime) -> dict[str, _ThemeStories]:
+    """{theme: its stories published in [since, until)}, a post without a story being its own story."""
+    story = func.coalesce(posts.c.story_id, -posts.c.id)
+    rows = conn.execute(
+        select(post_themes.c.theme, story.label("story"), posts.c.published_at, scores.c.label)
         .select_from(post_themes)
         .join(posts, posts.c.id == post_themes.c.post_id)
         .outerjoin(scores, scores.c.post_id == posts.c.id)
         .where(posts.c.published_at >= since, posts.c.published_at < until, *conditions)
-        .group_by(post_themes.c.theme, recent, scores.c.label)
+        .order_by(posts.c.published_at, posts.c.id)
     )
-    result: dict[str, Counter] = {}
-    for theme, is_recent, label, n in conn.execute(query):
-        counts = result.setdefault(theme, Counter())
-        prefix = "recent" if is_recent else "base"
-        counts[prefix] += n
-        if label in ("negative", "positive"):
-            counts[f"{prefix}_{label}"] += n
+    grouped: dict[str, dict[int, dict]] = {}
+    for theme, key, published_at, label in rows:
+        entry = grouped.setdefault(theme, {}).setdefault(key, {"first": published_at, "posts": 0, "labels": []})
+        entry["posts"] += 1
+        entry["labels"].append(label)
+    result = {}
+    for theme, stories in grouped.items():
+        for entry in stories.values():
+            entry["label"] = _majority(entry.pop("labels"))
+        result[theme] = _ThemeStories(
+            times=sorted(e["first"] for e in stories.values()),
+            negative_times=sorted(e["first"] for e in stories.values() if e["label"] == "negative"),
+            stories=stories,
+        )
     return result
 
 
@@ -99,7 +188,7 @@ def _recent_posts(conn: Connection, conditions, since: datetime, until: datetime
 
 
 def _top_terms(rows, exclude: set[str]) -> list[str]:
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for row in rows:
         counts.update(_words(f"{row.title or ''} {row.text}") - exclude)
     return [term for term, n in counts.most_common(TOP_TERMS) if n > 1] or [t for t, _ in counts.most_common(3)]
@@ -113,72 +202,96 @@ def _growth(recent: int, expected: float) -> float | None:
     return round(recent / expected, 1) if expected > 0 else None
 
 
+def _tally(stories: dict[int, dict], since: datetime, until: datetime) -> Counter:
+    """Stories first seen in [since, until): how many, their posts, and how many negative and positive."""
+    tally: Counter[str] = Counter()
+    for entry in stories.values():
+        if since <= entry["first"] < until:
+            tally["stories"] += 1
+            tally["posts"] += entry["posts"]
+            if entry["label"] in ("negative", "positive"):
+                tally[entry["label"]] += 1
+    return tally
+
+
+def _theme_issue(conn, conditions, theme, comparison: Comparison, found: _ThemeStories, now: datetime,
+                 history_start: datetime, settings: Alerts, theme_words: set[str]) -> dict | None:
+    """The theme's issue in this comparison's window, or None when neither its stories nor its negative
+    stories rise."""
+    volume = baseline(found.times, now, comparison, history_start)
+    negative = baseline(found.negative_times, now, comparison, history_start)
+    if volume is None or negative is None:
+        return None
+    split = now - comparison.recent
+    recent = _count(found.times, split, now)
+    recent_negative = _count(found.negative_times, split, now)
+    by_volume = fires(recent, volume, settings)
+    by_negative = not by_volume and fires(recent_negative, negative, settings)
+    if not (by_volume or by_negative):
+        return None
+    rows = _recent_posts(conn, conditions, split, now, theme=theme.name)
+    if by_negative:
+        rows = sorted(rows, key=lambda r: r.label != "negative")
+    now_tally = _tally(found.stories, split, now)
+    # The sentiment before: the stories of the plain span before the window, whatever the baseline.
+    before = _tally(found.stories, split - comparison.baseline, split)
+    net = _net(now_tally["positive"], now_tally["negative"], now_tally["stories"])
+    previous = _net(before["positive"], before["negative"], before["stories"])
+    base = volume if by_volume else negative
+    n = recent if by_volume else recent_negative
+    what = "berichten" if by_volume else "negatieve berichten"
+    copies = f" ({now_tally['posts']} met overnames)" if now_tally["posts"] > recent else ""
+    return {
+        "kind": "theme",
+        "key": theme.name,
+        "title": f"{theme.title}: {n} {what}{copies} {_period(comparison)} (normaal {_number(base.expected)})",
+        "page": theme.page or None,
+        "window": comparison.name,
+        "baseline": volume.name,
+        "trigger": "volume" if by_volume else "negative",
+        "posts": recent,
+        "copies": now_tally["posts"],
+        "expected": round(volume.expected, 2),
+        "growth": _growth(recent, volume.expected),
+        "p_value": float(f"{p_value(n, base):.3g}"),
+        "negative": recent_negative,
+        "negative_expected": round(negative.expected, 2),
+        "negative_growth": _growth(recent_negative, negative.expected),
+        "net_sentiment": net,
+        "previous_net_sentiment": previous,
+        "sentiment_change": round(net - previous, 1) if net is not None and previous is not None else None,
+        "top_terms": _top_terms(rows, theme_words),
+        "post_ids": [row.id for row in rows],
+    }
+
+
 def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
            filters: PostFilter = PostFilter()) -> list[dict]:
     """Emerging issues now, strongest first. Each: kind ('theme' | 'term'), key, title, page, window,
-    baseline, trigger ('volume' | 'negative'), posts, expected, growth, negative, negative_expected,
-    negative_growth, net_sentiment, previous_net_sentiment, sentiment_change, top_terms, post_ids."""
+    baseline ('4w', '24h', '14d'), trigger ('volume' | 'negative'), posts (stories), copies (their
+    posts), expected, growth, p_value, negative, negative_expected, negative_growth, net_sentiment,
+    previous_net_sentiment, sentiment_change, top_terms, post_ids."""
     now = now or utcnow()
-    sensitivity, min_posts = config.alerts.sensitivity, config.alerts.min_posts
     conditions = filters.replace(since=None, until=None, theme=None).conditions()
-    themes = {theme.name: theme for theme in config.themes}
-    theme_words = {w for theme in config.themes for term in theme.terms for w in fold(term).split()}
+    theme_words = {w for theme in config.themes for term in theme.terms for w in fold(term.rstrip("*")).split()}
     theme_words |= {w for term in config.watch.terms for w in fold(term).split()}
     issues: dict[tuple[str, str], dict] = {}
 
     history_start = conn.execute(select(func.min(posts.c.published_at)).where(*conditions)).scalar()
-    for comparison in COMPARISONS:
-        split = now - comparison.recent
-        if history_start is None:
-            break
-        # A young store has no 14 days of history: compare with what there is, and not at all when
-        # that is too short to be anyone's "normal" (else everything is new on the first day).
-        baseline = min(comparison.baseline, split - history_start)
-        if baseline < 2 * comparison.recent:
-            continue
-        since = split - baseline
-        ratio = comparison.recent / baseline
-        for name, counts in _theme_counts(conn, conditions, since, split, now).items():
-            theme = themes.get(name)
-            if theme is None or ("theme", name) in issues:
-                continue
-            expected = counts["base"] * ratio
-            negative_expected = counts["base_negative"] * ratio
-            by_volume = _fires(counts["recent"], expected, sensitivity, min_posts)
-            by_negative = _fires(counts["recent_negative"], negative_expected, sensitivity, min_posts)
-            if not (by_volume or by_negative):
-                continue
-            rows = _recent_posts(conn, conditions, split, now, theme=name)
-            if by_negative and not by_volume:
-                rows = sorted(rows, key=lambda r: r.label != "negative")
-            net = _net(counts["recent_positive"], counts["recent_negative"], counts["recent"])
-            before = _net(counts["base_positive"], counts["base_negative"], counts["base"])
-            trigger = "volume" if by_volume else "negative"
-            what = "berichten" if by_volume else "negatieve berichten"
-            n = counts["recent"] if by_volume else counts["recent_negative"]
-            normal = expected if by_volume else negative_expected
-            issues[("theme", name)] = {
-                "kind": "theme",
-                "key": name,
-                "title": f"{theme.title}: {n} {what} {_period(comparison)} (normaal {_number(normal)})",
-                "page": theme.page or None,
-                "window": comparison.name,
-                "baseline": comparison.baseline_name,
-                "trigger": trigger,
-                "posts": counts["recent"],
-                "expected": round(expected, 2),
-                "growth": _growth(counts["recent"], expected),
-                "negative": counts["recent_negative"],
-                "negative_expected": round(negative_expected, 2),
-                "negative_growth": _growth(counts["recent_negative"], negative_expected),
-                "net_sentiment": net,
-                "previous_net_sentiment": before,
-                "sentiment_change": round(net - before, 1) if net is not None and before is not None else None,
-                "top_terms": _top_terms(rows, theme_words),
-                "post_ids": [row.id for row in rows],
-            }
+    if history_start is not None:
+        history_start = min(history_start, now)
+        longest = max(c.recent + max(c.baseline, SEASON_WEEKS * WEEK) for c in COMPARISONS)
+        by_theme = _theme_stories(conn, conditions, max(history_start, now - longest), now)
+        for comparison in COMPARISONS:
+            for theme in config.themes:
+                if ("theme", theme.name) in issues or theme.name not in by_theme:
+                    continue
+                issue = _theme_issue(conn, conditions, theme, comparison, by_theme[theme.name], now,
+                                     history_start, config.alerts, theme_words)
+                if issue is not None:
+                    issues[("theme", theme.name)] = issue
 
-    issues.update(_term_issues(conn, conditions, now, sensitivity, min_posts, theme_words))
+    issues.update(_term_issues(conn, conditions, now, config.alerts.sensitivity, config.alerts.min_posts, theme_words))
     return sorted(issues.values(), key=lambda i: (i["kind"] != "theme", -(i["growth"] or i["posts"])))
 
 
@@ -194,7 +307,8 @@ def _term_issues(conn, conditions, now, sensitivity, min_posts, exclude) -> dict
         .order_by(desc(posts.c.published_at))
         .limit(TERM_SAMPLE)
     ).all()
-    recent_df, base_df = Counter(), Counter()
+    recent_df: Counter[str] = Counter()
+    base_df: Counter[str] = Counter()
     recent_posts: dict[str, list] = {}
     recent_total = base_total = 0
     for row in rows:
@@ -256,10 +370,14 @@ def _number(value: float) -> str:
 
 def run_alerts(conn: Connection, config: WatchConfig, now: datetime | None = None) -> list[int]:
     """Open an alert for every issue detected now, unless one for the same kind and key was opened
-    within the cooldown. Returns the ids of the new alerts (delivery picks up delivered_at IS NULL)."""
+    within the cooldown. Returns the ids of the new alerts (delivery picks up delivered_at IS NULL).
+
+    Processes opening alerts take turns (core.store.locks.serialise), so two workers or hosts that
+    detect the same issue open it once: the second sees the first's alert within the cooldown."""
     now = now or utcnow()
     cooldown = parse_duration(config.alerts.cooldown)
     opened = []
+    serialise(conn, OPENING_ALERTS)
     for issue in detect(conn, config, now):
         recent = conn.execute(
             select(alerts.c.id).where(

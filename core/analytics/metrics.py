@@ -15,7 +15,7 @@ RATE_WINDOW = timedelta(minutes=5)
 def store_metrics(conn: Connection, *, now: datetime | None = None, include_other_languages: bool = False) -> dict[str, Any]:
     now = now or utcnow()
     names = dict(conn.execute(select(sources.c.id, sources.c.name)).all())
-    per_source = {name: {"posts": 0, "ingested": 0, "runs": {}, "failures": 0, "last_success": None}
+    per_source: dict[str, dict[str, Any]] = {name: {"posts": 0, "ingested": 0, "runs": {}, "failures": 0, "last_success": None}
                   for name in names.values()}
     for source_id, n in conn.execute(select(posts.c.source_id, func.count()).group_by(posts.c.source_id)):
         per_source[names[source_id]]["posts"] = n

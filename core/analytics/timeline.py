@@ -7,16 +7,20 @@ grouped per UTC hour; local days are sums of whole hours because the zone's offs
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, String, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, String, func, select
 
+from core.analytics.stories import CATEGORIES, post_category
 from core.analytics.window import resolve
-from core.store.filters import CHANNELS, LABELS, PostFilter
+from core.store.filters import PostFilter
 from core.store.schema import posts, scores
+from core.vocabulary import CHANNELS
 
 BUCKETS = ("hour", "day")
-SPLITS = {"label": (*LABELS, "unscored"), "channel": CHANNELS}
+# By label, posts in other languages are their own key: they are not waiting for a score.
+SPLITS = {"label": CATEGORIES, "channel": CHANNELS}
 MAX_BUCKETS = 24 * 400
 
 
@@ -37,8 +41,10 @@ def _as_hour(value) -> datetime:
 def hourly_counts(conn: Connection, filters: PostFilter, by: str = "label") -> dict[tuple[datetime, str], int]:
     """{(UTC hour, key): posts} for the posts matching `filters`."""
     hour = hour_expression(conn)
+    key: ColumnElement[Any]
+    source: FromClause
     if by == "label":
-        key = func.coalesce(scores.c.label, "unscored")
+        key = post_category()
         source = posts.outerjoin(scores, scores.c.post_id == posts.c.id)
     elif by == "channel":
         key, source = posts.c.channel, posts

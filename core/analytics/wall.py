@@ -4,26 +4,29 @@ The wall page, its live stream (/api/stream) and the signage feed (/api/wall/dat
 state, so a screen, a refreshed screen and a signage player never disagree.
 
 Public screens are seen by visitors: a post's author is shown only when posts.author_public is true,
-private individuals never appear, not even as a pseudonym.
+private individuals never appear, not even as a pseudonym: their @mentions in a post show as "@…".
 """
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
 
 from core.analytics.emerging import detect, list_alerts
-from core.analytics.summary import MIN_SAMPLE, summary
+from core.analytics.summary import summary
 from core.analytics.themes import theme_stats
 from core.analytics.timeline import timeline
 from core.config.watch import WatchConfig
-from core.store.filters import CHANNELS, PostFilter
+from core.ingest.privacy import without_pseudonyms
+from core.store.filters import PostFilter
 from core.store.listing import list_posts
 from core.store.meta import get_meta, set_meta
-from core.store.schema import alerts, meta, posts, scores, sources, utcnow
+from core.store.schema import alerts, label_corrections, meta, posts, scores, sources, utcnow
 from core.store.sources import latest_run
+from core.vocabulary import CHANNELS
 
 CRISIS_KEY = "wall_crisis"
 DAY = timedelta(hours=24)
@@ -61,15 +64,17 @@ def clear_crisis(conn: Connection) -> bool:
 # --- the state -----------------------------------------------------------------------------------
 
 def store_version(conn: Connection) -> tuple:
-    """A fingerprint that changes when the wall may have changed: a new post, a newly scored post, an
-    alert opened or closed, the crisis switched. Only index lookups and the small alerts table, so it
-    stays cheap on a store of millions of posts. (Rescoring old posts shows at the next refresh.)"""
+    """A fingerprint that changes when the wall may have changed: a new post, a newly scored post, a
+    label corrected, an alert opened or closed, the crisis switched. Only index lookups and the small
+    alerts table, so it stays cheap on a store of millions of posts. (Rescoring old posts shows at the next refresh.)"""
     newest_post = conn.execute(select(func.max(posts.c.id))).scalar()
     newest_score = conn.execute(select(func.max(scores.c.post_id))).scalar()
+    # A person's label correction changes what the wall shows (scores.label is the corrected label).
+    newest_correction = conn.execute(select(func.max(label_corrections.c.id))).scalar()
     open_alerts = conn.execute(
         select(func.count(), func.max(alerts.c.updated_at)).where(alerts.c.status == "open")
     ).one()
-    return (newest_post, newest_score, *open_alerts, get_meta(conn, CRISIS_KEY))
+    return (newest_post, newest_score, newest_correction, *open_alerts, get_meta(conn, CRISIS_KEY))
 
 
 def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amsterdam",
@@ -98,7 +103,7 @@ def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amste
         channels.append({"channel": channel, **_figures(figures)})
     newest = conn.execute(select(posts.c.fetched_at).order_by(posts.c.id.desc()).limit(1)).scalar()
 
-    state = {
+    state: dict[str, Any] = {
         "city": config.watch.city,
         "generated_at": now.isoformat(),
         "updated": now.astimezone(zone).strftime("%H:%M:%S"),
@@ -141,8 +146,6 @@ def _slow_panels(conn: Connection, config: WatchConfig, scope: PostFilter, crisi
             "emerging": _issue(emerging[item["name"]]) if item["name"] in emerging else None,
             "crisis": bool(crisis and crisis["theme"] == item["name"]),
         })
-        if item["posts"] == item["unscored"]:
-            themes[-1]["net_sentiment"] = None
     # Crisis and emerging themes first, then the busiest.
     themes.sort(key=lambda t: (not t["crisis"], t["emerging"] is None, -t["posts"], t["name"]))
     for item in themes[:SPARK_THEMES]:
@@ -156,12 +159,12 @@ def _slow_panels(conn: Connection, config: WatchConfig, scope: PostFilter, crisi
             "week_channels": _timeline(
                 timeline(conn, scope, window=WEEK, bucket="day", by="channel", now=now, tz=zone), zone),
         },
-        "sources": _source_problems(conn),
+        "sources": source_problems(conn),
         "slow_at": now.isoformat(),
     }
 
 
-def _source_problems(conn: Connection) -> dict:
+def source_problems(conn: Connection) -> dict:
     """Enabled sources whose last crawl failed (one indexed lookup per source)."""
     enabled = conn.execute(select(sources.c.id, sources.c.name).where(sources.c.enabled.is_(True))
                            .order_by(sources.c.name)).all()
@@ -174,18 +177,11 @@ def _source_problems(conn: Connection) -> dict:
 
 
 def _figures(figures: dict) -> dict:
-    """Summary figures as the wall shows them: sentiment only from scored posts. Until the scorer has
-    caught up, unscored posts would pull net sentiment to 0 and read as "neutral"; the wall shows no
-    number instead, and calls a sample small by the posts that were scored."""
-    keep = ("posts", "negative", "neutral", "positive", "unscored", "shares", "net_sentiment", "change")
-    result = {key: figures[key] for key in keep if key in figures}
-    scored = figures["posts"] - figures["unscored"]
-    result["scored"] = scored
-    result["low_sample"] = scored < MIN_SAMPLE
-    if not scored:
-        result["net_sentiment"] = None
-        result["shares"] = {**figures["shares"], "negative": None, "neutral": None, "positive": None}
-    return result
+    """Summary figures as the wall shows them: volume (posts, stories, other languages) and the mood of
+    the scored stories with its sample (core.analytics.summary)."""
+    keep = ("posts", "stories", "negative", "neutral", "positive", "unscored", "other_language", "scored",
+            "sample", "shares", "net_sentiment", "interval", "margin", "low_sample", "change")
+    return {key: figures[key] for key in keep if key in figures}
 
 
 def _mood(figures: dict) -> dict:
@@ -231,9 +227,12 @@ def _post(post: dict, zone: ZoneInfo, now: datetime) -> dict:
         "source": post["source"],
         "published_at": post["published_at"],
         "time": _clock(published, zone, now),
-        "title": _shorten(post["title"] or "", 160),
-        "text": _shorten(post["text"] or "", TEXT_CHARS),
+        # Mentions of private people are pseudonyms in the store; the wall shows them as "@…".
+        "title": _shorten(without_pseudonyms(post["title"] or ""), 160),
+        "text": _shorten(without_pseudonyms(post["text"] or ""), TEXT_CHARS),
         "label": post["label"],
+        # Unscored in another language (the platform's tag until the scorer has detected it).
+        "other_language": post["label"] is None and not (post["lang"] or "nl").lower().startswith("nl"),
         # Privacy: public accounts by name; private individuals not at all.
         "author": post["author"] if post["author_public"] else None,
         "themes": post["themes"],
@@ -284,6 +283,8 @@ def dataset(state: dict, feed: str) -> list[dict]:
             "net_sentiment_change": mood["change"]["net_sentiment"], "posts_change": mood["change"]["posts"],
             "negative_pct": mood["shares"]["negative"], "neutral_pct": mood["shares"]["neutral"],
             "positive_pct": mood["shares"]["positive"], "low_sample": mood["low_sample"],
+            "stories": mood["stories"], "sample": mood["sample"], "margin": mood["margin"],
+            "other_language": mood["other_language"],
             "crisis_theme": state["crisis"]["title"] if state["crisis"] else None,
             "alert": state["alerts"][0]["title"] if state["alerts"] else None,
         }]

@@ -9,15 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
+    # An empty variable (NEWSROOM_CONFIG= in a unit file or compose file) means "not set": the default.
     model_config = SettingsConfigDict(env_prefix="NEWSROOM_", env_file=None, extra="ignore",
-                                      hide_input_in_errors=True)
+                                      hide_input_in_errors=True, env_ignore_empty=True)
 
     database_url: str = "sqlite:///newsroom.db"
     config: Path = PROJECT_ROOT / "config" / "groningen.toml"
@@ -51,13 +52,25 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     host: str = "127.0.0.1"
     port: int = 8000
-    # Secret key for pseudonymising private authors; set it in production.
-    pseudonym_salt: str = "change-me"
+    # Secret key of the keyed hashes (pseudonyms, person-revealing ids): NEWSROOM_PSEUDONYM_KEY, or the
+    # older name NEWSROOM_PSEUDONYM_SALT. No default: every entry point refuses to start without one
+    # (require_pseudonym_key); the demo makes a random one per run.
+    pseudonym_key: str = Field(default="", validation_alias=AliasChoices(
+        "pseudonym_key", "NEWSROOM_PSEUDONYM_KEY", "pseudonym_salt", "NEWSROOM_PSEUDONYM_SALT"))
     # Max crawl processes at once; each is a Python process of ~100 MB.
     crawl_concurrency: int = Field(default=2, ge=1)
+    # Seconds between runs of theme tagging and alert detection (the scheduler and the task workers).
+    analytics_every: int = Field(default=300, ge=10, le=3600)
+    # Metered platform APIs, spent evenly over their period (crawlers/budget.py): X's post reads per
+    # calendar month (its paid tiers cap them) and YouTube Data API quota units per day (Pacific time).
+    x_monthly_reads: int = Field(default=10_000, ge=0)
+    youtube_daily_quota: int = Field(default=10_000, ge=0)
     # Loopback-only crawling (tests, demo): any request to another host is refused.
     loopback_only: bool = False
     user_agent: str = "newsroom/0.1 (+https://github.com/newsroom; gemeentelijke webmonitor)"
+    # The workspace: hours a sign-in lasts, and a line for the login page (the demo names its accounts).
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_notice: str = ""
 
 
     @field_validator("api_tokens")
@@ -90,6 +103,30 @@ def _parse_tokens(value: str) -> dict[str, str]:
             raise ValueError(f"NEWSROOM_API_TOKENS entry {number} is not name:token")
         tokens[name.strip()] = token.strip()
     return tokens
+
+
+# Keys that are no secret: the old default and what example files suggest.
+WEAK_PSEUDONYM_KEYS = {"", "change-me", "changeme", "secret", "geheim"}
+MIN_PSEUDONYM_KEY = 16
+
+
+class MissingPseudonymKey(ValueError):
+    """The pseudonym key is unset, the old default or too short to be a secret."""
+
+
+def require_pseudonym_key(settings: Settings) -> None:
+    """Refuse to go on without a real pseudonym key: every entry point (run, web, worker, crawl) calls this.
+
+    Without a secret key a pseudonym is just a hash anyone can recompute from a handle.
+    """
+    key = settings.pseudonym_key.strip()
+    if key.lower() in WEAK_PSEUDONYM_KEYS or len(key) < MIN_PSEUDONYM_KEY:
+        raise MissingPseudonymKey(
+            "Er is geen geheime sleutel voor pseudoniemen ingesteld (of alleen een voorbeeldwaarde of een "
+            f"te korte, minder dan {MIN_PSEUDONYM_KEY} tekens). Zet een eigen, geheime sleutel in de omgeving, "
+            "bijvoorbeeld: export NEWSROOM_PSEUDONYM_KEY=$(openssl rand -hex 32) — en bewaar hem: met een "
+            "andere sleutel krijgen dezelfde inwoners andere schuilnamen."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -20,15 +20,20 @@ from pydantic import (
     model_validator,
 )
 
-SOURCE_KINDS = ("feed", "mastodon", "bluesky", "discourse", "reddit", "forum")
+SOURCE_KINDS = ("feed", "mastodon", "bluesky", "discourse", "reddit", "forum", "facebook", "instagram", "x", "youtube")
 CHANNEL_OF_KIND = {
     "feed": "news",
     "mastodon": "social",
     "bluesky": "social",
+    "facebook": "social",
+    "instagram": "social",
+    "x": "social",
+    "youtube": "social",
     "discourse": "forum",
     "reddit": "forum",
     "forum": "forum",
 }
+INSTAGRAM_HASHTAGS_PER_WEEK = 30
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -61,9 +66,11 @@ class Watch(_Strict):
 
 class Theme(_Strict):
     name: str = Field(min_length=1)
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = Field(min_length=1)  # core.matching: words, compound heads, "prefix*", ACRONYMS
+    exclude: list[str] = []  # phrases whose words are not a mention ("Tweede Kamer" for "kamer")
     page: str = ""
     label: str = ""  # display name in Dutch; defaults to name
+    critical: bool = False  # its alerts are delivered in the quiet hours too
 
     @property
     def title(self) -> str:
@@ -75,7 +82,7 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: Literal["feed", "mastodon", "bluesky", "discourse", "reddit", "forum"]
+    kind: Literal["feed", "mastodon", "bluesky", "discourse", "reddit", "forum", "facebook", "instagram", "x", "youtube"]
     url: str = Field(min_length=1)
     every: str = "15m"
     local: bool = False
@@ -130,6 +137,8 @@ class AlertRoute(_Strict):
 class Alerts(_Strict):
     sensitivity: float = Field(default=3.0, gt=0)
     min_posts: int = Field(default=5, ge=1)
+    # A rise must also be unlikely by chance: its p-value under the baseline's rate below this.
+    significance: float = Field(default=0.001, gt=0, lt=1)
     cooldown: str = "6h"
     quiet_hours: str = ""  # e.g. "22:00-07:00"
     routes: list[AlertRoute] = []
@@ -141,18 +150,50 @@ class Alerts(_Strict):
         return value
 
 
+class PublicRole(_Strict):
+    """One organisation or person with a public role on several platforms: `name` is how they are shown,
+    `aliases` their handles and names elsewhere ("@stadsflaneur@mastodon.social", "stadsflaneur.bsky.social");
+    all keep their real name, and the opinion makers count them as one."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+
+
 class Privacy(_Strict):
-    public_roles: list[str] = []  # handles / names that keep their real name
+    # Handles / names that keep their real name: a plain string, or a [[privacy.public_roles]] table
+    # with a name and aliases.
+    public_roles: list[str | PublicRole] = []
     retention: dict[str, str] = {"news": "365d", "forum": "90d", "social": "90d"}
     contact: str = ""
     purpose: str = "Communicatie en dienstverlening: signaleren wat inwoners online zeggen over de stad."
-    cache_images: bool = False
+    # How long the audit log (searches, exports, changes, reads that show a person) is kept.
+    audit_retention: str = "365d"
+
+    @property
+    def public_names(self) -> list[str]:
+        """Every handle and name of a public role, aliases included (what keeps its real name)."""
+        names: list[str] = []
+        for role in self.public_roles:
+            names.extend([role] if isinstance(role, str) else [role.name, *role.aliases])
+        return names
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Each public role's handles and names -> the name it is shown by (roles with aliases only)."""
+        return {alias: role.name for role in self.public_roles if not isinstance(role, str)
+                for alias in (role.name, *role.aliases)}
 
     @field_validator("retention")
     @classmethod
     def _retention_are_durations(cls, value: dict[str, str]) -> dict[str, str]:
-        for channel, period in value.items():
+        for period in value.values():
             parse_duration(period)
+        return value
+
+    @field_validator("audit_retention")
+    @classmethod
+    def _audit_retention_is_duration(cls, value: str) -> str:
+        parse_duration(value)
         return value
 
 
@@ -172,6 +213,26 @@ class WatchConfig(_Strict):
                 if name in seen:
                     raise ValueError(f"{what}[{index}].name {name!r} is used twice; names must be unique")
                 seen.add(name)
+        return self
+
+    @model_validator(mode="after")
+    def _instagram_hashtag_limit(self) -> "WatchConfig":
+        # Instagram lets one account query at most 30 different hashtags in 7 days; more would fail
+        # half-way through a week, so the configuration is refused up front.
+        tags: dict[str, set[str]] = {}
+        for source in self.sources:
+            if source.kind == "instagram":
+                wanted = source.options.get("hashtags") or []
+                wanted = [wanted] if isinstance(wanted, str) else wanted
+                account = str(source.options.get("account", ""))
+                tags.setdefault(account, set()).update(
+                    str(t).lstrip("#").strip().lower() for t in wanted if isinstance(t, str) and t.strip())
+        for account, wanted in tags.items():
+            if len(wanted) > INSTAGRAM_HASHTAGS_PER_WEEK:
+                raise ValueError(
+                    f"instagram sources of account {account or '(unset)'} ask for {len(wanted)} hashtags; Instagram "
+                    f"allows {INSTAGRAM_HASHTAGS_PER_WEEK} different hashtags per account in 7 days: keep the most important"
+                )
         return self
 
     def source(self, name: str) -> Source:

@@ -16,13 +16,13 @@ from core.ingest.privacy import Pseudonymiser
 from core.ingest.stories import assign_story
 from core.ingest.themes import tag_post
 from core.matching import is_relevant
-from core.store.posts import content_hash, save_post
+from core.store.posts import canonical_url, content_hash, save_post
 
 
 class Ingest:
     def __init__(self, config: WatchConfig, settings: Settings):
         self.config = config
-        self.pseudonymiser = Pseudonymiser(settings.pseudonym_salt, config.privacy.public_roles)
+        self.pseudonymiser = Pseudonymiser(settings.pseudonym_key, config.privacy.public_names)
 
     def relevant(self, source, item: dict[str, Any]) -> bool:
         """Local sources keep everything; others only posts about the city."""
@@ -44,5 +44,5 @@ def ingest_post(conn: Connection, source, item: dict[str, Any], themes: Sequence
         tag_post(conn, post_id, themes, item.get("title"), item.get("text") or "")
         assign_story(conn, post_id, title=item.get("title"), text=item.get("text") or "",
                      content_hash=content_hash(item.get("title"), item.get("text")),
-                     published_at=item["published_at"])
+                     published_at=item["published_at"], canonical_url=canonical_url(item.get("url")))
     return status, post_id

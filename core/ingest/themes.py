@@ -1,18 +1,19 @@
 """Themes: which configured subjects a post is about, tagged at ingest and again when themes change.
 
-A post carries a theme when its title or text matches one of the theme's terms (core.matching: case
-and diacritics folded, Dutch compounds such as "afvalcontainer" match "afval").
+A post carries a theme when its title or text matches one of the theme's terms outside the theme's
+exclusions (core.matching: case and diacritics folded, a term matches a word's inflections and the
+head of a compound, "container" in "afvalcontainers", not its modifier, "station" in "Stationsplein").
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from core.config.watch import Theme
-from core.matching import Matcher, fold
+from core.matching import Matcher, Text
 from core.store.meta import get_meta, set_meta
 from core.store.schema import post_themes, posts
 
@@ -21,14 +22,16 @@ THEMES_HASH_KEY = "themes_hash"
 TAGGED_UPTO_KEY = "themes_tagged_upto"
 
 _BATCH = 2000
+# Raised when core.matching's rules change, so stores tagged under the old rules are tagged again.
+MATCHING_RULES = 2
 
 def _matchers(themes: Sequence[Theme]) -> list[tuple[str, Matcher]]:
-    return [(theme.name, Matcher(theme.terms)) for theme in themes]
+    return [(theme.name, Matcher(theme.terms, theme.exclude)) for theme in themes]
 
 def themes_for(themes: Sequence[Theme], title: str | None, text: str | None) -> list[str]:
     """Names of the themes whose terms occur in the title or text."""
-    folded = fold(f"{title or ''}\n{text or ''}")
-    return [name for name, matcher in _matchers(themes) if matcher.matches(folded, folded=True)]
+    folded = Text(f"{title or ''}\n{text or ''}")
+    return [name for name, matcher in _matchers(themes) if matcher.matches(folded)]
 
 def tag_post(conn: Connection, post_id: int, themes: Sequence[Theme], title: str | None, text: str | None) -> list[str]:
     names = themes_for(themes, title, text)
@@ -37,8 +40,10 @@ def tag_post(conn: Connection, post_id: int, themes: Sequence[Theme], title: str
     return names
 
 def themes_hash(themes: Sequence[Theme]) -> str:
-    """Changes exactly when a theme's name or terms change (page and label don't affect tagging)."""
-    material = json.dumps(sorted((t.name, sorted(t.terms)) for t in themes), ensure_ascii=False)
+    """Changes exactly when what tagging reads changes: a theme's name, terms, exclusions or the matcher's
+    rules (MATCHING_RULES); page and label don't affect tagging."""
+    material = json.dumps([MATCHING_RULES, sorted((t.name, sorted(t.terms), sorted(t.exclude)) for t in themes)],
+                          ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 def retag(conn: Connection, themes: Sequence[Theme]) -> int:
@@ -63,10 +68,10 @@ def _tag_range(conn: Connection, matchers, after_id: int, upto_id: int) -> int:
         ).all()
         if not rows:
             break
-        tags = []
+        tags: list[dict[str, Any]] = []
         for row in rows:
-            folded = fold(f"{row.title or ''}\n{row.text or ''}")
-            tags.extend({"post_id": row.id, "theme": name} for name, m in matchers if m.matches(folded, folded=True))
+            folded = Text(f"{row.title or ''}\n{row.text or ''}")
+            tags.extend({"post_id": row.id, "theme": name} for name, m in matchers if m.matches(folded))
         if tags:
             conn.execute(insert(post_themes), tags)
             written += len(tags)

@@ -13,15 +13,18 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from core.config.watch import WatchConfig, parse_duration
+from core.post import PostBrief
+from core.store.locks import serialise
 from core.store.schema import alerts, crawl_runs, posts, scores, sources, utcnow
 
 MAX_POSTS = 50
-SNIPPET = 280
 # A source is silent after this many of its intervals without a successful crawl, or without a new
 # post while its own average of the last week expected at least EXPECTED_MISSING of them by now.
 SILENT_INTERVALS = 6
 EXPECTED_MISSING = 10
 RATE_WINDOW = timedelta(days=7)
+# The lock (core.store.locks.serialise) every transaction that opens alerts takes first.
+OPENING_ALERTS = "alerts:open"
 
 
 class AlertNotFound(LookupError):
@@ -72,12 +75,7 @@ def alert_posts(conn: Connection, post_ids: list[int], limit: int = MAX_POSTS) -
         row = by_id.get(post_id)
         if row is None:  # deleted by retention since
             continue
-        text = " ".join((row.text or "").split())
-        result.append({
-            "id": row.id, "source": row.source, "channel": row.channel, "url": row.url, "title": row.title,
-            "text": text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…",
-            "author": row.author, "published_at": row.published_at.isoformat(), "label": row.label,
-        })
+        result.append(PostBrief.from_row(row, collapse=True).as_json())
     return result
 
 
@@ -194,6 +192,7 @@ def check_sources(conn: Connection, config: WatchConfig, now: datetime | None = 
     now = now or utcnow()
     tz = tz or ZoneInfo("Europe/Amsterdam")
     cooldown = parse_duration(config.alerts.cooldown)
+    serialise(conn, OPENING_ALERTS)  # one process at a time: an alert is opened once, on any host
     silent = silent_sources(conn, config, now, intervals, awake_since)
     unresolved = conn.execute(
         select(alerts).where(alerts.c.kind == "source", alerts.c.status != "resolved")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from core.store.schema import audit_log, utcnow
 
@@ -20,6 +20,11 @@ def record(conn: Connection, actor: str, action: str, detail: dict[str, Any] | N
     return conn.execute(
         insert(audit_log).values(at=utcnow(), actor=actor[:100], action=action[:50], detail=detail or {})
     ).inserted_primary_key[0]
+
+
+def prune(conn: Connection, before: datetime) -> int:
+    """Delete the entries older than `before` (the retention job, privacy.audit_retention); returns how many."""
+    return conn.execute(delete(audit_log).where(audit_log.c.at < before)).rowcount
 
 
 def entries(conn: Connection, *, actor: str | None = None, action: str | None = None,

@@ -1,9 +1,7 @@
 """Engines and migrations: SQLite by default (WAL, busy timeout, foreign keys), PostgreSQL by URL."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,6 +15,30 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL URL as libpq and psycopg take it (no SQLAlchemy driver name; the query kept)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {parsed.drivername}://…")
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def fresh_schema(url: str, schema: str) -> str:
+    """Empty (drop and create) the PostgreSQL schema `schema` at `url`; returns the URL of a store in
+    it (its connections' search_path), for the demo's and benchmarks' throwaway stores."""
+    if not schema.replace("_", "").isalnum():
+        raise ValueError(f"not a plain schema name: {schema!r}")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    finally:
+        engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -58,7 +80,19 @@ def migrate(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             # Two processes starting at once must not both create tables.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
+            _task_engine_schema(connection)
         command.upgrade(_alembic_config(connection), "head")
+
+
+def _task_engine_schema(connection: Connection) -> None:
+    """The task engine's own tables (procrastinate, for `newsroom worker`), through its own schema
+    file, under the migration lock: created once, beside ours, in the store's schema."""
+    from procrastinate.schema import SchemaManager
+
+    exists = connection.exec_driver_sql("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").scalar()
+    if not exists:
+        # The raw driver: the schema holds '%' signs that must not be taken for parameters.
+        connection.connection.driver_connection.execute(SchemaManager.get_schema())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -68,7 +102,6 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.begin() as connection:
-        yield connection
+def ping(connection: Connection) -> None:
+    """A round trip to the database: raises when it cannot be reached (the liveness check)."""
+    connection.exec_driver_sql("SELECT 1")

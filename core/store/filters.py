@@ -6,11 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
-from core.store.schema import post_themes, posts, scores, sources
+from core.store.schema import post_handling, post_themes, posts, scores, sources
 from core.store.search import matches
-
-LABELS = ("negative", "neutral", "positive")
-CHANNELS = ("news", "forum", "social")
 
 
 @dataclass(frozen=True)
@@ -24,6 +21,7 @@ class PostFilter:
     author: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    handled: bool | None = None  # marked "afgehandeld" in the workspace (core.store.workspace)
 
     def replace(self, **changes) -> "PostFilter":
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,6 +56,9 @@ class PostFilter:
             where.append(posts.c.published_at >= self.since)
         if self.until:
             where.append(posts.c.published_at < self.until)
+        if self.handled is not None:
+            done = exists().where(post_handling.c.post_id == posts.c.id)
+            where.append(done if self.handled else ~done)
         if self.q:
             # Full text (core.search): SQLite FTS5 or PostgreSQL's Dutch text search.
             where.append(matches(self.q))

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from sqlalchemy.sql.selectable import Subquery
 
+from core.post import Post, PostBrief
 from core.store.filters import PostFilter
 from core.store.schema import (
     label_corrections,
@@ -30,7 +31,6 @@ MAX_LIMIT = 500
 SORTS = ("newest", "oldest", "relevance", "engagement")
 STORY_POSTS = 20
 THREAD_REPLIES = 50
-SNIPPET = 280
 
 
 class BadCursor(ValueError):
@@ -134,33 +134,9 @@ def _themes_of(conn: Connection, post_ids: list[int]) -> dict[int, list[str]]:
     return themes
 
 
-def post_dict(row, themes: list[str]) -> dict[str, Any]:
-    """The public shape of a post (DESIGN.md: GET /api/posts)."""
-    probabilities = None
-    if row.label is not None:
-        probabilities = {"negative": row.negative, "neutral": row.neutral, "positive": row.positive}
-    return {
-        "id": row.id,
-        "source": row.source,
-        "channel": row.channel,
-        "url": row.url,
-        "title": row.title,
-        "text": row.text,
-        "author": row.author,
-        "author_public": row.author_public,
-        "published_at": row.published_at.isoformat(),
-        "fetched_at": row.fetched_at.isoformat(),
-        "lang": row.lang,
-        "label": row.label,
-        "probabilities": probabilities,
-        "model": row.model,
-        "themes": themes,
-        "image_url": row.image_url,
-        "engagement": {"likes": row.likes, "reposts": row.reposts, "replies": row.replies},
-        "author_reach": row.author_reach,
-        "story_id": row.story_id,
-        "parent_external_id": row.parent_external_id,
-    }
+def post_dict(row, themes: list[str], relevance: float | None = None) -> dict[str, Any]:
+    """The public shape of a post (core.post.Post; DESIGN.md: GET /api/posts)."""
+    return Post.from_row(row, themes, relevance).as_json()
 
 
 def list_posts(conn: Connection, filters: PostFilter, *, limit: int = 50, cursor: str | None = None,
@@ -184,12 +160,8 @@ def list_posts(conn: Connection, filters: PostFilter, *, limit: int = 50, cursor
     rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
     page = rows[:limit]
     themes = _themes_of(conn, [r.id for r in page])
-    items = []
-    for row in page:
-        item = post_dict(row, themes[row.id])
-        if keys[0].name == "relevance":
-            item["relevance"] = row.sort_0
-        items.append(item)
+    by_relevance = keys[0].name == "relevance"
+    items = [post_dict(row, themes[row.id], row.sort_0 if by_relevance else None) for row in page]
     next_cursor = None
     if len(rows) > limit:
         next_cursor = encode_cursor(sort, [getattr(page[-1], f"sort_{i}") for i in range(len(keys))])
@@ -209,33 +181,15 @@ def iter_posts(conn: Connection, filters: PostFilter, *, batch: int = 1000) -> I
         yield [post_dict(r, themes[r.id]) for r in rows]
 
 
-def get_post(conn: Connection, post_id: int) -> dict | None:
-    row = conn.execute(_post_query().where(posts.c.id == post_id)).first()
-    if row is None:
-        return None
-    return post_dict(row, _themes_of(conn, [row.id])[row.id])
-
-
 def _brief(row) -> dict[str, Any]:
-    text = row.text or ""
-    return {
-        "id": row.id,
-        "source": row.source,
-        "channel": row.channel,
-        "url": row.url,
-        "title": row.title,
-        "text": text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…",
-        "author": row.author,
-        "published_at": row.published_at.isoformat(),
-        "label": row.label,
-    }
+    return PostBrief.from_row(row).as_json()
 
 
 def post_detail(conn: Connection, post_id: int) -> dict | None:
     """One post with its score in full, the label corrections people made, its story (the other
     posts carrying it) and its thread (the post it replies to and the replies to it)."""
     row = conn.execute(
-        _post_query().add_columns(scores.c.model_version, scores.c.flags, scores.c.scored_at,
+        _post_query().add_columns(scores.c.model_label, scores.c.model_version, scores.c.flags, scores.c.scored_at,
                                   scores.c.lang.label("score_lang")).where(posts.c.id == post_id)
     ).first()
     if row is None:
@@ -243,6 +197,7 @@ def post_detail(conn: Connection, post_id: int) -> dict | None:
     post = post_dict(row, _themes_of(conn, [row.id])[row.id])
     post["score"] = None if row.label is None else {
         "label": row.label,
+        "model_label": row.model_label or row.label,
         "probabilities": post["probabilities"],
         "model": row.model,
         "model_version": row.model_version,

@@ -1,4 +1,9 @@
-"""Storing posts: canonical URLs, content hashes and the de-duplication rule every writer shares."""
+"""Storing posts: canonical URLs, content hashes and the de-duplication rule.
+
+`save_post` is the one place a post is inserted (crawls, the import API and the demo reach it through
+`core.ingest.policy.ingest_post`). Other modules change a stored post's own columns in place: the scorer
+its language (`scores`), story grouping its story (`core.ingest.stories`), retention deletes it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -52,10 +57,11 @@ ENGAGEMENT = ("likes", "reposts", "replies", "author_reach")
 def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]:
     """Store one post for `source` (a sources row); returns ('new' | 'duplicate', post id).
 
-    A post is a duplicate when its source already has its external id or content (on forums and
-    social media: the same content by the same author), or when any source
-    already has its canonical URL. A duplicate's engagement counts are refreshed: they only grow.
-    The same text from another source (syndication) is a new post; core.ingest.stories groups them.
+    A post is a duplicate when its source already has its external id, its content (on forums and
+    social media: the same content by the same author) or its canonical URL. A duplicate's engagement
+    counts are refreshed: they only grow. The same text or the same canonical URL from another source
+    (syndication, a second feed carrying the article) is a new post: its own source, author and
+    engagement, amplification of one story (core.ingest.stories groups them, by URL too).
     """
     if not item.get("external_id"):
         raise ValueError("post without external_id")
@@ -72,7 +78,7 @@ def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]
         # the same text is only a repeat when the same author posts it again.
         conditions[1] = and_(conditions[1], posts.c.author_id == item.get("author_id"))
     if canon:
-        conditions.append(posts.c.canonical_url == canon)
+        conditions.append(and_(posts.c.source_id == source.id, posts.c.canonical_url == canon))
     existing = conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).scalar()
     if existing is not None:
         refresh = {k: item[k] for k in ENGAGEMENT if item.get(k) is not None}
@@ -101,5 +107,5 @@ def post_exists(conn: Connection, source_id: int, external_id: str, url: str | N
     conditions = [and_(posts.c.source_id == source_id, posts.c.external_id == external_id[:512])]
     canon = canonical_url(url)
     if canon:
-        conditions.append(posts.c.canonical_url == canon)
+        conditions.append(and_(posts.c.source_id == source_id, posts.c.canonical_url == canon))
     return conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).first() is not None

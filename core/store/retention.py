@@ -1,8 +1,11 @@
 """Retention: posts older than their channel's retention period are deleted by a scheduled job.
 
 What is deleted first becomes anonymous hourly counts (per source, channel and label) in
-`archived_counts`, so long-range aggregates still add up after the posts are gone. Alerts drop their
-references to deleted posts; newsletters older than the longest retention period are deleted.
+`archived_counts`, so long-range aggregates still add up after the posts are gone. Stories go with
+their last post, or are rewritten from the posts that remain (core.store.stories); alerts drop their
+references to deleted posts; a newsletter's content goes once the first post it quotes is past its
+retention (core.store.newsletters), the whole row once it is older than the longest retention. The audit
+log is kept for `privacy.audit_retention`.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.config.watch import WatchConfig, parse_duration
-from core.store.filters import LABELS
+from core.store import audit
+from core.store import newsletters as newsletter_store
 from core.store.schema import (
     alerts,
     archived_counts,
@@ -20,6 +24,9 @@ from core.store.schema import (
     scores,
     utcnow,
 )
+from core.store.scores import other_language
+from core.store.stories import rewrite_stories, stories_of
+from core.vocabulary import LABELS, OTHER_LANGUAGE, UNSCORED
 
 BATCH = 5000
 
@@ -30,17 +37,30 @@ def _hour(moment: datetime) -> datetime:
 
 def _archive_and_delete(conn: Connection, channel: str, cutoff: datetime) -> set[int]:
     """Archive counts of one batch of expired posts of `channel`, delete them; returns their ids."""
+    ids = set(conn.execute(
+        select(posts.c.id).where(posts.c.channel == channel, posts.c.published_at < cutoff).limit(BATCH)
+    ).scalars())
+    if ids:
+        archive_and_delete(conn, ids)
+    return ids
+
+
+def archive_and_delete(conn: Connection, ids: set[int]) -> None:
+    """Turn posts into anonymous hourly counts and delete them (retention, erasure on request): their
+    scores, themes and corrections go with them, their stories are rewritten, alerts forget them."""
     rows = conn.execute(
-        select(posts.c.id, posts.c.source_id, posts.c.published_at, scores.c.label)
+        select(posts.c.id, posts.c.source_id, posts.c.channel, posts.c.published_at, scores.c.label,
+               other_language().label("other_language"))
         .outerjoin(scores, scores.c.post_id == posts.c.id)
-        .where(posts.c.channel == channel, posts.c.published_at < cutoff)
-        .limit(BATCH)
+        .where(posts.c.id.in_(ids))
     ).all()
     counts: dict[tuple, int] = {}
     for row in rows:
-        key = (_hour(row.published_at), row.source_id, row.label or "unscored")
+        # A post in another language stays counted apart from those the scorer had not reached.
+        label = row.label or (OTHER_LANGUAGE if row.other_language else UNSCORED)
+        key = (_hour(row.published_at), row.source_id, row.channel, label)
         counts[key] = counts.get(key, 0) + 1
-    for (hour, source_id, label), n in counts.items():
+    for (hour, source_id, channel, label), n in counts.items():
         match = (
             (archived_counts.c.hour == hour) & (archived_counts.c.source_id == source_id)
             & (archived_counts.c.channel == channel) & (archived_counts.c.label == label)
@@ -49,32 +69,30 @@ def _archive_and_delete(conn: Connection, channel: str, cutoff: datetime) -> set
         if not updated:
             conn.execute(insert(archived_counts).values(hour=hour, source_id=source_id, channel=channel,
                                                         label=label, n=n))
-    ids = {row.id for row in rows}
-    if ids:
-        conn.execute(delete(posts).where(posts.c.id.in_(ids)))
-    return ids
+    touched = stories_of(conn, ids)
+    conn.execute(delete(posts).where(posts.c.id.in_(ids)))
+    rewrite_stories(conn, touched)
+    forget_in_alerts(conn, ids)
 
 
 def apply_retention(conn: Connection, config: WatchConfig, now: datetime | None = None) -> dict[str, int]:
     """Delete what the retention settings no longer allow; returns deleted posts per channel."""
     now = now or utcnow()
     deleted: dict[str, int] = {}
-    removed: set[int] = set()
     for channel, period in config.privacy.retention.items():
         cutoff = now - parse_duration(period)
         total = 0
         while batch := _archive_and_delete(conn, channel, cutoff):
-            removed |= batch
             total += len(batch)
         deleted[channel] = total
-    if removed:
-        _forget_in_alerts(conn, removed)
+    audit.prune(conn, now - parse_duration(config.privacy.audit_retention))
+    newsletter_store.expire(conn, now)
     longest = max((parse_duration(p) for p in config.privacy.retention.values()), default=timedelta(days=365))
     conn.execute(delete(newsletters).where(newsletters.c.built_at < now - longest))
     return deleted
 
 
-def _forget_in_alerts(conn: Connection, removed: set[int]) -> None:
+def forget_in_alerts(conn: Connection, removed: set[int]) -> None:
     for alert in conn.execute(select(alerts.c.id, alerts.c.post_ids)).all():
         kept = [pid for pid in (alert.post_ids or []) if pid not in removed]
         if len(kept) != len(alert.post_ids or []):
@@ -93,7 +111,7 @@ def archived_label_counts(conn: Connection, since: datetime, until: datetime, *,
         query = query.where(archived_counts.c.channel == channel)
     if source_id is not None:
         query = query.where(archived_counts.c.source_id == source_id)
-    counts = dict.fromkeys((*LABELS, "unscored"), 0)
+    counts = dict.fromkeys((*LABELS, UNSCORED), 0)
     for label, n in conn.execute(query):
         counts[label] = int(n)
     return counts

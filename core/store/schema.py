@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -93,7 +94,11 @@ crawl_runs = Table(
     Column("duration_s", Float),
     Column("error", Text),
     Column("pid", Integer),
+    # Which machine ran it and when it last said it was alive (core.store.sources.abandon_stale_runs).
+    Column("host", String(255)),
+    Column("heartbeat_at", UTCDateTime),
     Index("ix_crawl_runs_source_started", "source_id", "started_at"),
+    Index("ix_crawl_runs_status", "status"),
 )
 
 stories = Table(
@@ -128,7 +133,9 @@ posts = Table(
     Column("reposts", Integer),
     Column("replies", Integer),
     Column("image_url", Text),
+    # The platform's language tag at first (a hint), the detected language once `lang_checked`.
     Column("lang", String(10)),
+    Column("lang_checked", Boolean, nullable=False, default=False, server_default=false()),
     Column("parent_external_id", String(512)),  # thread / reply-to / repost-of
     Column("thread_url", Text),
     Column("story_id", ForeignKey("stories.id", ondelete="SET NULL")),
@@ -148,12 +155,15 @@ posts = Table(
 # SQLite the FTS5 table `posts_fts` with its triggers, PostgreSQL the generated column
 # `posts.search_vector` (tsvector, Dutch) with a GIN index. Neither is a column SQLAlchemy selects.
 
-# One current score per post; rescoring replaces it. Corrections by people live in label_corrections.
+# One current score per post; rescoring replaces it. `label` is the effective label every output shows:
+# the model's, or the latest correction by a person (label_corrections) once there is one, which
+# rescoring keeps; `model_label` is what the model said.
 scores = Table(
     "scores",
     metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("label", String(10), nullable=False),
+    Column("model_label", String(10)),
     Column("negative", Float, nullable=False),
     Column("neutral", Float, nullable=False),
     Column("positive", Float, nullable=False),
@@ -219,6 +229,8 @@ newsletters = Table(
     Column("recipients", JSON, nullable=False, default=list),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # When the first post it quotes is past its retention: then its content goes (core.store.retention).
+    Column("expires_at", UTCDateTime),
 )
 
 audit_log = Table(
@@ -258,6 +270,67 @@ archived_counts = Table(
     Column("hour", UTCDateTime, primary_key=True),
     Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
     Column("channel", String(10), primary_key=True),
-    Column("label", String(10), primary_key=True),
+    Column("label", String(20), primary_key=True),
     Column("n", Integer, nullable=False),
+)
+
+# The workspace (workspace/): named staff accounts with their role (core.vocabulary.ROLES) and
+# argon2 password hash (None: single sign-on only), and their server-side sessions (the cookie holds
+# a random key, the store only its SHA-256), each with its CSRF token.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),
+    Column("password_hash", Text),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("last_login_at", UTCDateTime),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_account", "account_id"),
+)
+
+# A search of /berichten kept under a name: the query string as the page had it.
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("account_id", "name"),
+)
+
+# A post the webcare team has dealt with ("afgehandeld"), by whom, with a note; goes with the post.
+post_handling = Table(
+    "post_handling",
+    metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("by", String(100), nullable=False),
+    Column("note", Text),
+    Column("handled_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+# The adviser's edits to a coming newsletter edition: intro text, excluded and pinned post ids.
+newsletter_edits = Table(
+    "newsletter_edits",
+    metadata,
+    Column("week", String(10), primary_key=True),
+    Column("intro", Text),
+    Column("excluded", JSON, nullable=False, default=list),
+    Column("pinned", JSON, nullable=False, default=list),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
 )

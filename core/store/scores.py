@@ -1,23 +1,24 @@
 """Sentiment scores and label corrections in the store.
 
-What is "unscored": a post without a scores row whose language is Dutch or not yet known. When the
-scorer finds a post is in another language and other languages are not scored, it records that
-language on the post (posts.lang) instead of a score: the post is then no longer fetched, keeps its
-language for the API, and comes back automatically when NEWSROOM_SCORE_OTHER_LANGUAGES is switched on.
-A language a platform declared on the post (e.g. Mastodon's) counts the same way.
+What is "unscored": a post without a scores row whose language the scorer has not detected yet, or
+detected as Dutch. The scorer detects every post's language (a platform's tag, e.g. Mastodon's, is
+only a hint: apps tag by the phone's setting) and records it on the post (posts.lang, with
+posts.lang_checked). A post in another language gets no score while other languages are not scored:
+it is no longer fetched, is counted apart ("in andere talen", core.analytics.summary), and comes back
+automatically when NEWSROOM_SCORE_OTHER_LANGUAGES is switched on.
 
 Saving is an upsert per post, one transaction per batch: a killed scorer loses at most the batch in
 hand and resumes where it stopped; nothing is scored twice or skipped.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
 from core.store.schema import label_corrections, posts, scores, utcnow
+from core.vocabulary import LABELS
 
-LABELS = ("negative", "neutral", "positive")
 DUTCH = "nl"  # nl, nl-NL, nl-BE, nl_be: Dutch and Flemish
 
 
@@ -25,16 +26,26 @@ def _dutch_or_unknown():
     return or_(posts.c.lang.is_(None), posts.c.lang == "", func.lower(posts.c.lang).like(DUTCH + "%"))
 
 
-def _unscored_where(include_other_languages: bool):
-    condition = scores.c.post_id.is_(None)
+def other_language() -> ColumnElement[bool]:
+    """A post detected in another language than Dutch (it has a score only when those are scored)."""
+    return and_(posts.c.lang_checked.is_(True), posts.c.lang.is_not(None), posts.c.lang != "",
+                func.lower(posts.c.lang).not_like(DUTCH + "%"))
+
+
+def _unscored_where(include_other_languages: bool) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = scores.c.post_id.is_(None)
     if not include_other_languages:
-        condition = and_(condition, _dutch_or_unknown())
+        condition = and_(condition, or_(posts.c.lang_checked.is_(False), _dutch_or_unknown()))
     return condition
 
 
 def unscored_posts(conn: Connection, *, limit: int = 64, after_id: int = 0,
-                   include_other_languages: bool = False) -> list:
-    """Rows (id, title, text, lang) of posts to score, oldest id first, from `after_id` on."""
+                   include_other_languages: bool = False, claim: bool = False) -> list:
+    """Rows (id, title, text, lang) of posts to score, oldest id first, from `after_id` on.
+
+    `claim`: lock the rows until this transaction ends, passing over rows another worker holds
+    (PostgreSQL's SKIP LOCKED; SQLite has one writer anyway), so workers score disjoint batches and
+    a killed worker's batch is free again the moment its connection drops."""
     query = (
         select(posts.c.id, posts.c.title, posts.c.text, posts.c.lang)
         .select_from(posts.outerjoin(scores, scores.c.post_id == posts.c.id))
@@ -42,6 +53,8 @@ def unscored_posts(conn: Connection, *, limit: int = 64, after_id: int = 0,
         .order_by(posts.c.id)
         .limit(limit)
     )
+    if claim:
+        query = query.with_for_update(skip_locked=True, of=posts)
     return list(conn.execute(query))
 
 
@@ -56,17 +69,21 @@ def count_unscored(conn: Connection, *, include_other_languages: bool = False) -
 
 def _upsert(conn: Connection, table, rows: list[dict], keys: list[str]):
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table).values(rows)
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table).values(rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(rows)
     updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
     conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
 
 
 def save_scores(conn: Connection, rows: Iterable[dict]) -> int:
     """Upsert scores: dicts with post_id, label, negative, neutral, positive, model, model_version,
-    lang, flags. Saving the same post again replaces its score."""
+    lang, flags. Saving the same post again replaces its score; `label` is the model's (kept as
+    model_label) and becomes the effective label unless a person corrected the post."""
     rows = [dict(row) for row in rows]
     for row in rows:
         if row["label"] not in LABELS:
@@ -74,15 +91,38 @@ def save_scores(conn: Connection, rows: Iterable[dict]) -> int:
         row.setdefault("flags", [])
         row.setdefault("lang", None)
         row["scored_at"] = utcnow()
+        row["model_label"] = row["label"]
     if rows:
         _upsert(conn, scores, rows, ["post_id"])
+        _apply_corrections(conn, [row["post_id"] for row in rows])
     return len(rows)
 
 
-def set_languages(conn: Connection, langs: dict[int, str]) -> None:
-    """Record detected languages on posts (this is what keeps non-Dutch posts out of the queue)."""
+def _latest_correction():
+    """The label of the latest correction of the scores row at hand (a correlated subquery)."""
+    return (
+        select(label_corrections.c.label)
+        .where(label_corrections.c.post_id == scores.c.post_id)
+        .order_by(label_corrections.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _apply_corrections(conn: Connection, post_ids: list[int]) -> None:
+    """A person's correction outlives rescoring: the effective label stays the latest correction."""
+    corrected = select(label_corrections.c.post_id).where(label_corrections.c.post_id == scores.c.post_id).exists()
+    conn.execute(update(scores).where(scores.c.post_id.in_(post_ids), corrected).values(label=_latest_correction()))
+
+
+def set_languages(conn: Connection, langs: dict[int, str | None]) -> None:
+    """Record detected languages on posts (this is what keeps non-Dutch posts out of the queue); None:
+    detected, no language won, the platform's tag (if any) stays."""
     for post_id, lang in langs.items():
-        conn.execute(update(posts).where(posts.c.id == post_id).values(lang=lang))
+        values: dict[str, Any] = {"lang_checked": True}
+        if lang:
+            values["lang"] = lang
+        conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
 
 
 def delete_scores(conn: Connection, *, keep_model: str | None = None, keep_version: str | None = None) -> int:
@@ -91,12 +131,6 @@ def delete_scores(conn: Connection, *, keep_model: str | None = None, keep_versi
     if keep_model is not None:
         query = query.where(or_(scores.c.model != keep_model, scores.c.model_version != (keep_version or "")))
     return conn.execute(query).rowcount
-
-
-def score_counts(conn: Connection) -> dict:
-    """{(model, model_version): n} of the stored scores."""
-    rows = conn.execute(select(scores.c.model, scores.c.model_version, func.count()).group_by(scores.c.model, scores.c.model_version))
-    return {(m, v): n for m, v, n in rows}
 
 
 # -- corrections --------------------------------------------------------------------------------
@@ -112,13 +146,15 @@ def add_correction(conn: Connection, post_id: int, label: str, *, by: str, note:
     row = {"post_id": post_id, "label": label, "previous_label": previous, "by": by[:100], "note": note,
            "created_at": utcnow()}
     row["id"] = conn.execute(insert(label_corrections).values(row)).inserted_primary_key[0]
+    # From now on every output (wall, summary, timeline, themes, newsletter, API) shows this label.
+    conn.execute(update(scores).where(scores.c.post_id == post_id).values(label=label))
     return row
 
 
 def list_corrections(conn: Connection, *, limit: int | None = 100, offset: int = 0) -> list[dict]:
     """Newest first, with the post's text, as the webcare team sees them."""
     query = (
-        select(label_corrections, posts.c.title, posts.c.text, posts.c.url, scores.c.label.label("model_label"))
+        select(label_corrections, posts.c.title, posts.c.text, posts.c.url, scores.c.model_label)
         .join(posts, posts.c.id == label_corrections.c.post_id)
         .outerjoin(scores, scores.c.post_id == label_corrections.c.post_id)
         .order_by(label_corrections.c.created_at.desc(), label_corrections.c.id.desc())

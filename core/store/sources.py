@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -52,6 +54,11 @@ def sync_sources(conn: Connection, config: WatchConfig) -> dict[str, int]:
         conn.execute(update(sources).where(sources.c.name.in_(gone)).values(enabled=False, updated_at=now))
     return ids
 
+def source_names(conn: Connection) -> set[str]:
+    """The names of the sources in the table, enabled or not."""
+    return set(conn.execute(select(sources.c.name)).scalars())
+
+
 def get_source(conn: Connection, name: str):
     row = conn.execute(select(sources).where(sources.c.name == name)).first()
     if row is None:
@@ -60,6 +67,12 @@ def get_source(conn: Connection, name: str):
 
 def save_source_state(conn: Connection, source_id: int, state: dict) -> None:
     conn.execute(update(sources).where(sources.c.id == source_id).values(state=state, updated_at=utcnow()))
+
+
+def save_source_budget(conn: Connection, source_id: int, budget: dict) -> None:
+    """Keep a metered API's budget (state "budget") after a failed crawl, whose other state is dropped."""
+    state = conn.execute(select(sources.c.state).where(sources.c.id == source_id).with_for_update()).scalar()
+    save_source_state(conn, source_id, {**(state or {}), "budget": budget})
 
 @dataclass
 class RunCounts:
@@ -74,10 +87,26 @@ class RunCounts:
     def as_values(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("fetched", "new", "duplicates", "errors", "not_modified", "requests")}
 
+# A running crawl refreshes its heartbeat this often; a run silent for STALE_AFTER is taken over.
+HEARTBEAT_EVERY = 15.0
+STALE_AFTER = timedelta(seconds=90)
+HOST = socket.gethostname()
+
+def crawl_lock(source_name: str) -> str:
+    """The name of the lock (core.store.locks) a crawl of this source holds."""
+    return f"crawl:{source_name}"
+
 def start_run(conn: Connection, source_id: int) -> int:
+    now = utcnow()
     return conn.execute(
-        insert(crawl_runs).values(source_id=source_id, started_at=utcnow(), status="running", pid=os.getpid())
+        insert(crawl_runs).values(source_id=source_id, started_at=now, status="running", pid=os.getpid(),
+                                  host=HOST, heartbeat_at=now)
     ).inserted_primary_key[0]
+
+def heartbeat(conn: Connection, run_id: int) -> None:
+    """The crawl of `run_id` is alive."""
+    conn.execute(update(crawl_runs).where(crawl_runs.c.id == run_id, crawl_runs.c.status == "running")
+                 .values(heartbeat_at=utcnow()))
 
 def finish_run(conn: Connection, run_id: int, counts: RunCounts, *, failed: bool, error: str | None = None) -> None:
     started = conn.execute(select(crawl_runs.c.started_at).where(crawl_runs.c.id == run_id)).scalar_one()
@@ -95,20 +124,31 @@ def finish_run(conn: Connection, run_id: int, counts: RunCounts, *, failed: bool
     )
 
 def abandon_stale_runs(
-    conn: Connection, source_id: int | None = None, error: str = "crawl process ended without finishing (killed?)"
+    conn: Connection, source_id: int | None = None, error: str = "crawl process ended without finishing (killed?)",
+    *, crawl_lock_held: bool = False, now: datetime | None = None,
 ) -> int:
-    """Runs still 'running' whose process is gone (killed mid-crawl) are marked failed with `error`."""
-    query = select(crawl_runs.c.id, crawl_runs.c.pid).where(crawl_runs.c.status == "running")
+    """Mark failed, with `error`, the runs still 'running' whose crawl is gone: its heartbeat stopped
+    (any host), or its process no longer exists on this host. `crawl_lock_held`: the caller holds the
+    source's crawl lock (core.store.locks), so no run of it can be alive and all are taken over."""
+    now = now or utcnow()
+    query = select(crawl_runs.c.id, crawl_runs.c.pid, crawl_runs.c.host, crawl_runs.c.started_at,
+                   crawl_runs.c.heartbeat_at).where(crawl_runs.c.status == "running")
     if source_id is not None:
         query = query.where(crawl_runs.c.source_id == source_id)
-    stale = [row.id for row in conn.execute(query) if not _process_alive(row.pid)]
+    stale = [row.id for row in conn.execute(query) if crawl_lock_held or _gone(row, now)]
     if stale:
         conn.execute(
             update(crawl_runs)
-            .where(crawl_runs.c.id.in_(stale))
-            .values(status="failed", finished_at=utcnow(), error=error)
+            .where(crawl_runs.c.id.in_(stale), crawl_runs.c.status == "running")
+            .values(status="failed", finished_at=now, error=error)
         )
     return len(stale)
+
+def _gone(run, now: datetime) -> bool:
+    if (run.heartbeat_at or run.started_at) < now - STALE_AFTER:
+        return True
+    # A process id is only meaningful on the machine that ran it (runs from before 0007 have no host).
+    return run.host in (None, HOST) and not _process_alive(run.pid)
 
 def _process_alive(pid: int | None) -> bool:
     if not pid:
@@ -126,12 +166,9 @@ def latest_run(conn: Connection, source_id: int):
         select(crawl_runs).where(crawl_runs.c.source_id == source_id).order_by(crawl_runs.c.id.desc()).limit(1)
     ).first()
 
-def get_run(conn: Connection, run_id: int):
-    return conn.execute(select(crawl_runs).where(crawl_runs.c.id == run_id)).first()
-
 def source_health(conn: Connection) -> list[dict[str, Any]]:
     """Per source: last run, last success, posts stored, and the last run's counts and error."""
-    post_counts = dict(conn.execute(select(posts.c.source_id, func.count()).group_by(posts.c.source_id)).all())
+    post_counts: dict[int, int] = dict(conn.execute(select(posts.c.source_id, func.count()).group_by(posts.c.source_id)).all())
     last_ok = dict(
         conn.execute(
             select(crawl_runs.c.source_id, func.max(crawl_runs.c.finished_at))
@@ -139,7 +176,7 @@ def source_health(conn: Connection) -> list[dict[str, Any]]:
             .group_by(crawl_runs.c.source_id)
         ).all()
     )
-    failures = dict(
+    failures: dict[int, int] = dict(
         conn.execute(
             select(crawl_runs.c.source_id, func.count())
             .where(crawl_runs.c.status == "failed")
@@ -162,6 +199,8 @@ def source_health(conn: Connection) -> list[dict[str, Any]]:
                 "last_run": dict(run._mapping) if run else None,
                 "last_success": last_ok.get(source.id),
                 "status": _health_status(source, run),
+                # A metered API's read budget (X, YouTube): limit, used, remaining, when it resets.
+                "budget": (source.state or {}).get("budget"),
             }
         )
     return result

@@ -1,4 +1,5 @@
-"""The base of the platform spiders (mastodon, bluesky, discourse, reddit, forum).
+"""The base of the platform spiders (mastodon, bluesky, discourse, reddit, forum, facebook, instagram, x,
+youtube).
 
 A PlatformSpider reads its source's options in `configure()` before the first request (a wrong option is
 a failed run naming it, not a crash), sends credentials only to the host they belong to, and turns an
@@ -11,6 +12,7 @@ same place instead of skipping what it missed.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
@@ -18,12 +20,15 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..apis import ApiError, OptionError, Options, api_message, read_json
+from ..budget import Budget
 from .base import PRIMARY, SourceSpider, describe_failure
 
 # APIs are used under the platform's API terms and rate limits; robots.txt is written for web crawlers
 # (Reddit's forbids everything to everyone) and says nothing about them. The forum spider reads web
 # pages and obeys robots.txt.
 API_SETTINGS = {"ROBOTSTXT_OBEY": False}
+# How a run that failed on expired or revoked credentials begins its reason (Dutch: the administrator's).
+TOKEN_EXPIRED = "token verlopen of ingetrokken"
 
 
 class PlatformSpider(SourceSpider):
@@ -38,6 +43,7 @@ class PlatformSpider(SourceSpider):
         self.auth_host: str | None = None  # host:port the credentials belong to
         self.secret_variable: str | None = None  # where they came from, named in reasons
         self.yielded: set[str] = set()  # external ids yielded in this crawl (a boost and its original)
+        self.budget: Budget | None = None  # a metered API's read budget (crawlers.budget)
 
     async def start(self):
         try:
@@ -56,6 +62,26 @@ class PlatformSpider(SourceSpider):
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         raise NotImplementedError
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's end of the crawl: note in the run how often the platform made us wait, and keep a
+        metered budget's spending even when the run failed (what was read is spent either way)."""
+        stats = self.crawler.stats
+        retried = stats.get_value("newsroom/retry_after/count", 0)
+        paused = stats.get_value("newsroom/rate_limit_waits", 0)
+        if retried or paused:
+            self.job.counts.messages.append(
+                f"snelheidslimiet van {self.platform or 'de server'}: {retried + paused} keer gewacht "
+                f"({retried} keer HTTP 429/503 met Retry-After, {paused} keer limiet op)"
+            )
+        if self.budget is not None:
+            state = self.budget.as_state(datetime.now(timezone.utc))
+            self.job.new_state["budget"] = state
+            if self.job.failed:
+                from core.store.sources import save_source_budget
+
+                with self.job.engine.begin() as conn:
+                    save_source_budget(conn, self.job.source_row.id, state)
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -102,6 +128,15 @@ class PlatformSpider(SourceSpider):
             raise ApiError(f"expected a JSON {expect.__name__}, got {type(data).__name__}")
         return data
 
+    def convert(self, make, entry: Any, *args: Any) -> dict[str, Any] | None:
+        """`make(entry, *args)`: one entry of an answer as a post, or None. An entry of an unexpected shape
+        (a platform change, a broken proxy) is skipped with an error; the rest of the answer is kept."""
+        try:
+            return make(entry, *args)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            self.job.error(f"{self.platform or 'API'}: skipped an entry of unexpected shape ({exc.__class__.__name__}: {exc})")
+            return None
+
     def keep(self, post: dict[str, Any] | None) -> bool:
         """Whether to yield `post`: once per crawl, however often it turns up (boosts, overlapping pages)."""
         if post is None or post["external_id"] in self.yielded:
@@ -128,7 +163,13 @@ class PlatformSpider(SourceSpider):
             hint = self.hint(response.status, said or "", failure.request)
             if hint:
                 reason += f" ({hint})"
+            if self.token_expired(response.status, response.body, failure.request):
+                reason = f"{TOKEN_EXPIRED}: {reason}"
         return reason
+
+    def token_expired(self, status: int, body: bytes, request) -> bool:
+        """Whether an error answer means the credentials expired or were revoked; platforms say how."""
+        return False
 
     def hint(self, status: int, said: str, request) -> str | None:
         """What an administrator can do about an error answer; platforms add their own cases."""

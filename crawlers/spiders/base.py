@@ -84,10 +84,6 @@ class SourceSpider(scrapy.Spider):
         """Errback for requests without which the source cannot be read at all."""
         self.job.fail(describe_failure(failure, self.settings))
 
-    def request_failed(self, failure: Failure) -> None:
-        """Errback for requests the crawl can do without: one error, the run goes on."""
-        self.job.error(describe_failure(failure, self.settings))
-
     def _spider_error(self, failure: Failure, response, spider, **_kwargs) -> None:
         if spider is not self:
             return

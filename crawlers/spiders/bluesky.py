@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from scrapy.http import JsonRequest
 
-from ..apis import ApiError, OptionError, count
+from ..apis import ApiError, OptionError, count, mapping
 from ..extract import language_code, normalise_text, parse_datetime
 from ..items import Post
 from .api import API_SETTINGS, PlatformSpider
@@ -121,7 +121,7 @@ class BlueskySpider(PlatformSpider):
             moment = _sort_at(view)
             if moment and moment > self.since.get(f"q:{query}", ""):
                 self.since[f"q:{query}"] = moment
-        yield from self.with_reach([post_view_post(v, self.web_url) for v in views])
+        yield from self.with_reach([self.convert(post_view_post, v, self.web_url) for v in views])
         if views and data.get("cursor") and page < self.max_pages:
             yield self.search(query, cursor=data["cursor"], page=page + 1)
 
@@ -144,14 +144,15 @@ class BlueskySpider(PlatformSpider):
             if not isinstance(item, dict) or not isinstance(item.get("post"), dict):
                 continue
             # A repost's moment is when it was reposted; the post itself is the original.
-            reason = item.get("reason") or {}
-            moment = reason.get("indexedAt") or _sort_at(item["post"]) or ""
+            moment = mapping(item.get("reason")).get("indexedAt") or _sort_at(item["post"]) or ""
+            if not isinstance(moment, str):
+                continue
             if moment <= known:
                 reached_known = True
                 continue
             if moment > self.since.get(f"actor:{actor}", ""):
                 self.since[f"actor:{actor}"] = moment
-            posts.append(post_view_post(item["post"], self.web_url))
+            posts.append(self.convert(post_view_post, item["post"], self.web_url))
         yield from self.with_reach(posts)
         if posts and not reached_known and data.get("cursor") and page < self.max_pages:
             yield self.author_feed(actor, cursor=data["cursor"], page=page + 1)
@@ -209,7 +210,7 @@ def _iso(moment: datetime) -> str:
 def _sort_at(view: dict[str, Any]) -> str | None:
     """The moment Bluesky sorts and filters a post by: the earlier of createdAt and indexedAt, as text
     in the same ISO form both use (so plain string comparison orders them)."""
-    created = parse_datetime((view.get("record") or {}).get("createdAt"))
+    created = parse_datetime(mapping(view.get("record")).get("createdAt"))
     indexed = parse_datetime(view.get("indexedAt"))
     moments = [m for m in (created, indexed) if m]
     return _iso(min(moments)) if moments else None
@@ -280,6 +281,10 @@ def post_view_post(view: dict[str, Any], web_url: str) -> dict[str, Any] | None:
         "thread_url": web_link(root, web_url) if root else None,
         "published_at": published,
         "extra": extra,
+        # For core.ingest.privacy: the DIDs in the ids and links above, whose they are.
+        "author_aliases": [author["did"]],
+        "people": sorted({author_did(u) for u in (parent, root, quoted) if u and u.startswith("at://")}
+                         - {author["did"]}),
     }
 
 

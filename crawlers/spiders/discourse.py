@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from ..apis import OptionError, count, first_image, without
+from ..apis import OptionError, count, first_image, listing, mapping, without
 from ..extract import html_to_text, normalise_text, parse_datetime
 from ..items import Post
 from .api import API_SETTINGS, PlatformSpider
@@ -69,12 +69,12 @@ class DiscourseSpider(PlatformSpider):
 
     def parse_latest(self, response, page: int, what: str):
         data = self.json(response, dict)
-        listing = data.get("topic_list") or {}
-        topics = [t for t in listing.get("topics") or [] if isinstance(t, dict) and t.get("id")]
+        topic_list = mapping(data.get("topic_list"))
+        topics = [t for t in listing(topic_list.get("topics")) if isinstance(t, dict) and count(t.get("id"))]
         oldest_changed = False
         for topic in topics:
             known = self.job.state.get("topics", {}).get(str(topic["id"]))
-            highest = topic.get("highest_post_number") or topic.get("posts_count") or 0
+            highest = count(topic.get("highest_post_number")) or count(topic.get("posts_count")) or 0
             changed = not known or highest > known.get("n", 0)
             if not topic.get("pinned"):  # pinned topics stand on top whenever they were bumped
                 oldest_changed = changed
@@ -90,20 +90,21 @@ class DiscourseSpider(PlatformSpider):
                 cb_kwargs={"topic_id": str(topic["id"]), "what": f"topic {topic['id']}"},
             )
         # Topics come by bumped_at, newest first: once one is unchanged, so are the ones after it.
-        more = listing.get("more_topics_url")
+        more = topic_list.get("more_topics_url")
         if more and oldest_changed and page + 1 < self.pages and self.queued < self.max_topics:
             yield self.latest(page + 1)
 
     def parse_topic(self, response, topic_id: str, what: str):
         data = self.json(response, dict)
-        stream = data.get("post_stream") or {}
+        stream = mapping(data.get("post_stream"))
         known = self.job.state.get("topics", {}).get(topic_id) or {}
-        ids = [i for i in stream.get("stream") or [] if isinstance(i, int) and i > known.get("id", 0)]
-        wanted = ids[-self.max_posts:]
-        topic = {"id": topic_id, "title": normalise_text(data.get("title") or data.get("fancy_title")),
-                 "slug": data.get("slug") or "topic", "category_id": data.get("category_id")}
-        marker = {"n": data.get("highest_post_number") or 0, "id": max(stream.get("stream") or [0])}
-        chunk = {p.get("id"): p for p in stream.get("posts") or [] if isinstance(p, dict)}
+        all_ids = [i for i in listing(stream.get("stream")) if count(i)]
+        wanted = [i for i in all_ids if i > known.get("id", 0)][-self.max_posts:]
+        title = next((t for t in (data.get("title"), data.get("fancy_title")) if isinstance(t, str) and t), "")
+        slug = data.get("slug") if isinstance(data.get("slug"), str) and data.get("slug") else "topic"
+        topic = {"id": topic_id, "title": normalise_text(title), "slug": slug, "category_id": data.get("category_id")}
+        marker = {"n": count(data.get("highest_post_number")) or 0, "id": max(all_ids, default=0)}
+        chunk = {p["id"]: p for p in listing(stream.get("posts")) if isinstance(p, dict) and count(p.get("id"))}
         yield from self.posts([chunk[i] for i in wanted if i in chunk], topic)
         missing = [i for i in wanted if i not in chunk]
         batches = [missing[start:start + CHUNK] for start in range(0, len(missing), CHUNK)]
@@ -120,7 +121,7 @@ class DiscourseSpider(PlatformSpider):
 
     def parse_posts(self, response, topic: dict[str, Any], marker: dict[str, int], what: str):
         data = self.json(response, dict)
-        posts = (data.get("post_stream") or {}).get("posts") or []
+        posts = listing(mapping(data.get("post_stream")).get("posts"))
         yield from self.posts([p for p in posts if isinstance(p, dict)], topic)
         # The topic counts as read only when every batch came back; a lost batch is fetched next time.
         self.open_batches[topic["id"]] -= 1
@@ -129,7 +130,7 @@ class DiscourseSpider(PlatformSpider):
 
     def posts(self, posts: list[dict[str, Any]], topic: dict[str, Any]):
         for post in posts:
-            item = discourse_post(post, topic, self.base_url)
+            item = self.convert(discourse_post, post, topic, self.base_url)
             if self.keep(item):
                 yield Post(item)
 

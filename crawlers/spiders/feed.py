@@ -74,20 +74,28 @@ class FeedSpider(SourceSpider):
     def parse_article(self, response, entry: dict[str, Any]):
         if not isinstance(response, TextResponse):
             kind = response.headers.get(b"Content-Type", b"unknown type").decode("latin-1")
-            self.job.error(f"article {response.url} is not a web page ({kind}); kept the teaser")
-            yield Post(entry)
+            yield self._teaser(entry, f"article {response.url} is not a web page ({kind})")
             return
-        html = believe_utf8(response.body, response.encoding) or response.text
-        article = extract_article(html, response.url)
+        try:
+            html = believe_utf8(response.body, response.encoding) or response.text
+            article = extract_article(html, response.url)
+        except Exception as exc:  # any extractor failure, even a missing module, keeps the teaser
+            yield self._teaser(entry, f"article {response.url} could not be read ({exc.__class__.__name__}: {exc})")
+            return
         if article is not None:
             merge_article(entry, article)
         yield Post(entry)
 
     def article_failed(self, failure):
-        """The article page could not be fetched: keep the teaser, count the error."""
-        entry = failure.request.cb_kwargs["entry"]
-        self.job.error(f"article: {describe_failure(failure, self.settings)}; kept the teaser")
-        yield Post(entry)
+        """The article page could not be fetched."""
+        yield self._teaser(failure.request.cb_kwargs["entry"], f"article: {describe_failure(failure, self.settings)}")
+
+    def _teaser(self, entry: dict[str, Any], reason: str) -> Post:
+        """Keep the feed's teaser, flagged, and count the error: the run keeps the feed's old validators,
+        so the next crawl reads the feed in full again instead of getting a 304."""
+        entry.setdefault("extra", {})["article_error"] = reason[:300]
+        self.job.incomplete_item(f"{reason}; kept the teaser")
+        return Post(entry)
 
 
 def merge_article(entry: dict[str, Any], article) -> None:

@@ -164,7 +164,7 @@ class ForumSpider(PlatformSpider):
         first_page = urldefrag(response.url)[0] == thread or (not known and pages == 1)
         title = selected_text(select(response, self.selectors["title"])) or None
         for index, element in enumerate(select(response, self.selectors["post"])):
-            post = self.forum_post(element, response, thread)
+            post = self.convert(self.forum_post, element, response, thread)
             if post is None:
                 continue
             if first_page and index == 0:

@@ -135,7 +135,7 @@ class MastodonSpider(PlatformSpider):
             # Paging follows the timeline's own entries (a boost has an id of its own).
             if _id_order(str(status["id"])) > _id_order(self.newest.get(key, "")):
                 self.newest[key] = str(status["id"])
-            post = status_post(status, self.base_url)
+            post = self.convert(status_post, status, self.base_url)
             if self.keep(post):
                 yield Post(post)
 

@@ -33,7 +33,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest
 
-from ..apis import ApiError, OptionError, count, epoch_to_datetime
+from ..apis import ApiError, OptionError, count, epoch_to_datetime, listing, mapping
 from ..extract import html_to_text, normalise_text
 from ..items import Post
 from .api import API_SETTINGS, PlatformSpider
@@ -151,7 +151,7 @@ class RedditSpider(PlatformSpider):
         data = self.json(response, dict)
         if data.get("kind") != "Listing":
             raise ApiError(f"expected a Listing, got {data.get('kind')!r}")
-        children = (data.get("data") or {}).get("children") or []
+        children = listing(mapping(data.get("data")).get("children"))
         if any(isinstance(c, dict) and c.get("kind") == "t5" for c in children):
             self.job.fail(f"{what} does not exist: Reddit answered with a list of subreddits")
             return
@@ -160,18 +160,20 @@ class RedditSpider(PlatformSpider):
         for child in children:
             if not isinstance(child, dict) or child.get("kind") != "t3":
                 continue
-            thing = child.get("data") or {}
+            thing = mapping(child.get("data"))
             fullname = thing.get("name") or f"t3_{thing.get('id')}"
+            if not isinstance(fullname, str):
+                continue
             self.watch(thing, fullname)
             if id_number(fullname) > id_number(self.newest.get(key, "")):
                 self.newest[key] = fullname
             if id_number(fullname) <= known:
                 reached_known = True
                 continue
-            post = submission_post(thing, self.base_url)
+            post = self.convert(submission_post, thing, self.base_url)
             if self.keep(post):
                 yield Post(post)
-        after = (data.get("data") or {}).get("after")
+        after = mapping(data.get("data")).get("after")
         if after and not reached_known and page < self.max_pages:
             yield self.listing(key, path, params, what=what, after=after, page=page + 1)
 
@@ -209,8 +211,8 @@ class RedditSpider(PlatformSpider):
 
     def parse_info(self, response, what: str):
         data = self.json(response, dict)
-        for child in (data.get("data") or {}).get("children") or []:
-            thing = (child or {}).get("data") or {}
+        for child in listing(mapping(data.get("data")).get("children")):
+            thing = mapping(mapping(child).get("data"))
             if thing.get("name") in self.threads:
                 self.seen_counts[thing["name"]] = count(thing.get("num_comments")) or 0
         yield from self.comment_requests()
@@ -234,16 +236,17 @@ class RedditSpider(PlatformSpider):
         if len(data) < 2:
             raise ApiError("expected the thread and its comments (two listings)")
         thread = self.threads[fullname]
-        links = ((data[0] or {}).get("data") or {}).get("children") or []
-        link = (links[0].get("data") or {}) if links else {}
+        links = listing(mapping(mapping(data[0]).get("data")).get("children"))
+        link = mapping(mapping(links[0]).get("data")) if links else {}
         thread_url = self.base_url + (link.get("permalink") or thread.get("permalink") or "")
         newest = thread["newest"]
-        for comment in walk_comments(((data[1] or {}).get("data") or {}).get("children") or []):
-            created = comment.get("created_utc") or 0
+        for comment in walk_comments(listing(mapping(mapping(data[1]).get("data")).get("children"))):
+            created = epoch_to_datetime(comment.get("created_utc"))
+            created = created.timestamp() if created else 0
             if created <= thread["newest"]:
                 continue  # stored by an earlier crawl
             newest = max(newest, created)
-            post = comment_post(comment, self.base_url, thread_url)
+            post = self.convert(comment_post, comment, self.base_url, thread_url)
             if self.keep(post):
                 yield Post(post)
         thread["newest"] = newest
@@ -275,11 +278,9 @@ def walk_comments(children: list) -> Iterable[dict[str, Any]]:
         child = stack.pop()
         if not isinstance(child, dict) or child.get("kind") != "t1":
             continue
-        comment = child.get("data") or {}
+        comment = mapping(child.get("data"))
         yield comment
-        replies = comment.get("replies")
-        if isinstance(replies, dict):
-            stack.extend(reversed((replies.get("data") or {}).get("children") or []))
+        stack.extend(reversed(listing(mapping(mapping(comment.get("replies")).get("data")).get("children"))))
 
 
 def reddit_text(text: str) -> str:

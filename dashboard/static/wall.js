@@ -10,9 +10,11 @@
   var OFFLINE_AFTER_MS = 75000;
   // Not (re)connected for this long: say so, even if the last state is recent.
   var LOST_AFTER_MS = 15000;
-  var SENTIMENTS = ["negative", "neutral", "positive", "unscored"];
-  var LABELS = { negative: "negatief", neutral: "neutraal", positive: "positief", unscored: "nog niet beoordeeld" };
-  var CHANNELS = { news: "Nieuws", forum: "Forums", social: "Sociale media" };
+  // Labels, channels and their Dutch names come from core/vocabulary.py, rendered into the page.
+  var VOCABULARY = JSON.parse(document.getElementById("wall-vocabulary").textContent);
+  var SENTIMENTS = VOCABULARY.sentiments;
+  var LABELS = VOCABULARY.labels;
+  var CHANNELS = VOCABULARY.channels;
   var number = new Intl.NumberFormat("nl-NL");
   var params = new URLSearchParams(window.location.search);
 
@@ -68,8 +70,23 @@
     return "neutral";
   }
 
+  /* A mood figure as the wall says it: "te weinig berichten" below the minimum sample, else the net
+     figure with its margin while the sample is small ("+12 ±9"). */
+  function moodFigure(figures) {
+    if (figures.low_sample) return VOCABULARY.too_few;
+    var text = signed(figures.net_sentiment);
+    if (figures.margin) text += " ±" + number.format(Math.round(figures.margin));
+    return text;
+  }
+
+  function sampleText(figures) {
+    return "op " + number.format(figures.sample) + (figures.sample === 1 ? " beoordeeld verhaal" : " beoordeelde verhalen");
+  }
+
   function moodWord(net, figures) {
-    if (net === null || net === undefined) return figures.posts ? "nog niet beoordeeld" : "geen berichten";
+    if (!figures.posts) return "geen berichten";
+    if (figures.low_sample) return VOCABULARY.too_few;
+    if (net === null || net === undefined) return LABELS.unscored;
     if (net <= -25) return "negatief";
     if (net <= -8) return "licht negatief";
     if (net < 8) return "neutraal";
@@ -97,6 +114,8 @@
 
   function shareBar(figures) {
     var bar = el("div", "share-bar");
+    // Below the minimum sample the shares are no figure to show either.
+    if (figures.low_sample) return bar;
     SENTIMENTS.forEach(function (key) {
       var share = figures.shares ? figures.shares[key] : null;
       if (share) {
@@ -112,16 +131,19 @@
 
   function renderMood() {
     var mood = state.mood;
-    var sentiment = sentimentOf(mood.net_sentiment);
+    var sentiment = mood.low_sample ? "unscored" : sentimentOf(mood.net_sentiment);
     var tone = sentiment === "negative" ? " is-negative" : sentiment === "positive" ? " is-positive" : "";
     var net = $("mood-net");
+    // Below the minimum sample there is no number to show, only the words saying so.
     net.textContent = signed(mood.net_sentiment);
     net.className = "mood-net" + tone;
-    net.hidden = mood.net_sentiment === null;
+    net.hidden = mood.net_sentiment === null || mood.low_sample;
     var word = clear($("mood-word"));
     word.appendChild(el("span", tone.trim(), moodWord(mood.net_sentiment, mood)));
-    // Few scored posts: the number stands, but nobody should shout about it.
-    if (mood.low_sample && mood.scored) word.appendChild(el("span", "low-sample", "weinig berichten"));
+    if (mood.sample && !mood.low_sample) {
+      word.appendChild(el("span", "mood-sample",
+        (mood.margin ? "±" + number.format(Math.round(mood.margin)) + " punten, " : "") + sampleText(mood)));
+    }
     $("mood-heading").textContent = state.crisis ? "Stemming rond " + state.crisis.title : "Stemming in de stad";
 
     var change = clear($("mood-change"));
@@ -151,7 +173,7 @@
       var label = el("span", "share-label sent-" + key);
       var value = el("span", "share-value");
       value.appendChild(icon(key));
-      value.appendChild(document.createTextNode(percent(mood.shares[key])));
+      value.appendChild(document.createTextNode(mood.low_sample ? "–" : percent(mood.shares[key])));
       label.appendChild(value);
       label.appendChild(el("span", "share-word", LABELS[key]));
       labels.appendChild(label);
@@ -162,9 +184,14 @@
     count.appendChild(el("strong", "", number.format(mood.posts)));
     var diff = mood.change ? mood.change.posts : 0;
     count.appendChild(document.createTextNode(
-      (mood.posts === 1 ? " bericht" : " berichten") + " (" + signed(diff) + " t.o.v. de 24 uur ervoor)"));
+      (mood.posts === 1 ? " bericht" : " berichten") + " (" + signed(diff) + " t.o.v. de 24 uur ervoor) over " +
+      number.format(mood.stories) + (mood.stories === 1 ? " verhaal" : " verhalen")));
+    // Posts in other languages are counted apart: they are not in the mood, and not waiting for it.
+    if (mood.other_language) {
+      count.appendChild(document.createTextNode(", " + number.format(mood.other_language) + " " + VOCABULARY.other_language));
+    }
     if (mood.unscored) {
-      count.appendChild(document.createTextNode(", " + number.format(mood.unscored) + " nog niet beoordeeld"));
+      count.appendChild(document.createTextNode(", " + number.format(mood.unscored) + " " + LABELS.unscored));
     }
   }
 
@@ -175,7 +202,8 @@
       item.appendChild(icon(channel.channel, "chan-" + channel.channel));
       var name = el("span", "channel-name", CHANNELS[channel.channel] || channel.channel);
       name.appendChild(el("span", "channel-net",
-        channel.net_sentiment !== null ? "  netto " + signed(channel.net_sentiment) : ""));
+        !channel.posts ? "" : channel.low_sample ? "  " + VOCABULARY.too_few
+          : "  netto " + moodFigure(channel) + " (" + number.format(channel.sample) + ")"));
       item.appendChild(name);
       var count = el("span", "channel-count", number.format(channel.posts));
       count.appendChild(el("small", "", channel.posts === 1 ? " bericht" : " berichten"));
@@ -292,10 +320,11 @@
     trend.appendChild(document.createTextNode(theme.previous_posts === 0 && theme.posts > 0 ? "nieuw" : signed(theme.change)));
     row.appendChild(trend);
     row.appendChild(sparkline(theme.spark));
-    var sentiment = sentimentOf(theme.net_sentiment);
+    var sentiment = theme.low_sample ? "unscored" : sentimentOf(theme.net_sentiment);
     var net = el("span", "theme-net sent-" + sentiment);
-    if (theme.posts) net.appendChild(icon(sentiment));
-    net.appendChild(document.createTextNode(signed(theme.net_sentiment)));
+    if (theme.posts && !theme.low_sample) net.appendChild(icon(sentiment));
+    net.appendChild(document.createTextNode(theme.posts ? moodFigure(theme) : "–"));
+    if (theme.posts && !theme.low_sample) net.appendChild(el("small", "theme-sample", " (" + number.format(theme.sample) + ")"));
     row.appendChild(net);
     return row;
   }
@@ -355,7 +384,9 @@
       meta.appendChild(who);
       var sentiment = el("span", "post-sentiment sent-" + label);
       sentiment.appendChild(icon(label));
-      sentiment.appendChild(document.createTextNode(label === "unscored" ? "onbeoordeeld" : LABELS[label]));
+      // A post in another language is not waiting for a score: it says its language instead.
+      sentiment.appendChild(document.createTextNode(label !== "unscored" ? LABELS[label]
+        : post.other_language ? VOCABULARY.other_language_short : VOCABULARY.unscored_short));
       meta.appendChild(sentiment);
       meta.appendChild(el("span", "post-time", post.time));
       item.appendChild(meta);

@@ -11,6 +11,16 @@ from core.store.schema import scores, utcnow
 from core.store.sources import get_source, sync_sources
 from newsroom.jobs import alerts_job, analytics_job
 
+_OWN_WORDS = [
+    "Mijn buurvrouw betaalt nu bijna tweehonderd euro voor haar tweede auto.",
+    "Wie heeft dit bedacht zonder de wijkraad te vragen?",
+    "Ik ga bezwaar maken, doe je mee?",
+    "Studenten met een oud busje worden zo de stad uit gejaagd.",
+    "Volgens de brief geldt het al vanaf januari, veel te kort dag.",
+    "De garage om de hoek is ook al duurder geworden sinds de zomer.",
+    "Eerst de bomen weg voor stoepen en nu dit erbij.",
+]
+
 
 def test_the_jobs_deliver_a_spike_once(engine, smtp, webhook):
     config = parse_config({
@@ -33,7 +43,8 @@ def test_the_jobs_deliver_a_spike_once(engine, smtp, webhook):
             _, post_id = ingest_post(conn, source, {
                 "external_id": f"r{i}", "url": f"https://www.reddit.com/r/groningen/{i}",
                 "title": f"Parkeervergunning {i} ineens twee keer zo duur?",
-                "text": "De nieuwe tarieven voor de parkeervergunning in de Oosterpark zijn absurd.",
+                # each in its own words: near-identical posts would be one story, counted once
+                "text": f"De nieuwe tarieven voor de parkeervergunning in de Oosterpark zijn absurd. {_OWN_WORDS[i]}",
                 "published_at": now - timedelta(minutes=5 + 5 * i)}, themes=config.themes)
             conn.execute(insert(scores).values(post_id=post_id, label="negative", negative=0.9, neutral=0.05,
                                                positive=0.05, model="test", model_version="1"))

@@ -61,3 +61,36 @@ def test_log_pages_and_filters(app_client):
     assert [e["detail"]["q"] for e in first["items"] + second["items"]] == [f"woord{n}" for n in reversed(range(7))]
     only = app_client.get("/api/audit", params={"actor": "adviseurs"}, headers=bearer("beheer")).json()["items"]
     assert [e["action"] for e in only] == ["export"]
+
+
+def test_reads_that_show_a_person_are_logged(app_client):
+    post_id = app_client.get("/api/posts").json()["items"][0]["id"]
+    assert app_client.get(f"/api/posts/{post_id}", headers=bearer("kcc-geheim")).status_code == 200
+    app_client.get("/api/posts", params={"author": "inwoner-3fa9c2d1"}, headers=bearer("adv-geheim"))
+    app_client.get("/api/authors", params={"window": "30d"}, headers=bearer("kcc-geheim"))
+    log = app_client.get("/api/audit", headers=bearer("beheer")).json()["items"]
+    assert [(e["actor"], e["action"]) for e in log] == [
+        ("kcc", "authors"), ("adviseurs", "posts.by_author"), ("kcc", "post.view")]
+    assert log[0]["detail"]["window"] == "30d"
+    assert log[1]["detail"]["author"] == "inwoner-3fa9c2d1"
+    assert log[2]["detail"] == {"post_id": post_id, "client": "testclient"}
+
+
+def test_the_retention_job_prunes_the_audit_log(engine):
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from core.store.retention import apply_retention
+    from core.store.schema import audit_log
+
+    config = parse_config({"watch": {"city": "Groningen", "terms": ["Groningen"]},
+                           "privacy": {"audit_retention": "180d"}})
+    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        for days in (400, 181, 179, 1):
+            conn.execute(insert(audit_log).values(at=now - timedelta(days=days), actor="kcc", action="search",
+                                                  detail={"days": days}))
+        apply_retention(conn, config, now)
+        left = [row.detail["days"] for row in conn.execute(select(audit_log).order_by(audit_log.c.id))]
+    assert left == [179, 1]

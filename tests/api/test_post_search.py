@@ -20,6 +20,12 @@ CONFIG = parse_config({
 })
 
 
+STREETS = ("Boteringestraat", "Herestraat", "Oosterstraat", "Zuiderdiep", "Ebbingestraat", "Folkingestraat", "Korreweg",
+           "Damsterdiep", "Nieuweweg", "Kraneweg", "Hoendiep", "Peizerweg", "Helperzoom", "Verlengde", "Praediniussingel",
+           "Noorderhaven", "Zuiderhaven", "Oosterhaven", "Westerhaven", "Radesingel", "Emmasingel", "Sumatralaan",
+           "Vinkenstraat", "Hoornsedijk", "Selwerd", "Vinkhuizen")
+
+
 @pytest.fixture
 def store(engine):
     """130 posts: every 5th about overflowing containers (some twice in title and text), engagement
@@ -33,7 +39,9 @@ def store(engine):
             _, post_id = ingest_post(conn, oog, {
                 "external_id": f"p{n}", "url": f"https://oogtv.nl/{n}",
                 "title": ("Container vol" if n % 10 == 0 else "Bericht") + f" {n}",
-                "text": "Overvolle container bij de Vismarkt." if about else f"Gewoon stadsnieuws nummer {n}.",
+                # Each overflow at its own street: the same sentence twice would be one story.
+                "text": f"Overvolle container bij de Vismarkt, gemeld door {n} bewoners uit de {STREETS[n // 5]} en omgeving."
+                if about else f"Gewoon stadsnieuws nummer {n}.",
                 "likes": n, "reposts": n % 7, "replies": None,
                 "published_at": T0 - timedelta(minutes=n),
             }, themes=CONFIG.themes)
@@ -50,7 +58,7 @@ def store(engine):
         })[1] for i in (1, 2)]
         _, copy = ingest_post(conn, forum, {
             "external_id": "copy", "url": "https://forum.example.nl/t/2", "title": "Container vol 0",
-            "text": "Overvolle container bij de Vismarkt.", "published_at": T0 + timedelta(minutes=3),
+            "text": f"Overvolle container bij de Vismarkt, gemeld door 0 bewoners uit de {STREETS[0]} en omgeving.", "published_at": T0 + timedelta(minutes=3),
         })
         conn.execute(insert(scores).values(post_id=ids[0], label="negative", negative=0.8, neutral=0.15,
                                            positive=0.05, model="test", model_version="7", lang="nl", flags=["lang"]))

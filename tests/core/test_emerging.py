@@ -1,11 +1,12 @@
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta, timezone
 
 from analytics_data import CONFIG, NOW, add_post, prepare
 from sqlalchemy import select
 
-from core.analytics.emerging import detect, list_alerts, run_alerts
+from core.analytics.emerging import Baseline, detect, fires, list_alerts, p_value, run_alerts
 from core.store.filters import PostFilter
-from core.store.schema import alerts
+from core.store.schema import alerts, posts
 
 H = timedelta(hours=1)
 
@@ -20,11 +21,13 @@ def _baseline(conn, days=15):
 
 
 def _spike(conn, at, n=8):
-    """n angry posts about overflowing containers within the hour before `at`."""
+    """n angry posts about overflowing containers within the hour before `at`, each its own story (in
+    its own words: near-identical posts would be one story, counted once)."""
     ids = []
     for i in range(n):
+        tail = _distinct_text(random.Random(f"{at}-{i}"), "meeuwen")
         ids.append(add_post(conn, "mastodon", at=at - timedelta(minutes=5 + 6 * i),
-                            text=f"Weer een overvolle container bij de Vismarkt ({at:%H:%M}, {i}). Stank!",
+                            text=f"Weer een overvolle container bij de Vismarkt. Stank! {tail}",
                             label="negative"))
     return ids
 
@@ -105,3 +108,99 @@ def test_negative_spike_in_a_busy_theme_and_filters(engine):
         assert [(i["key"], i["trigger"], i["negative"]) for i in issues] == [("parkeren", "negative", 4)]
         # the same posts seen through a filter on the news channel: nothing
         assert detect(conn, config, NOW, PostFilter(channel="news")) == []
+
+
+# --- issue 15: stories count once, the baseline knows the week, a rise must be significant ----------
+
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)  # a Monday morning
+_VOCABULARY = ("straat buurt ochtend bewoner vraag melding dinsdag fiets school winkel plein brug hoek tuin "
+               "lantaarn bank hond regen zon wind markt kade haven toren park trein kerk tas deur raam dak").split()
+
+
+def _distinct_text(rng, theme_word):
+    """A sentence that shares no run of words with the others: each is its own story."""
+    return " ".join(rng.sample(_VOCABULARY, 9)) + f" {theme_word} " + " ".join(rng.sample(_VOCABULARY, 4))
+
+
+def _weekly_rhythm(conn, weeks=5):
+    """Five weeks of kliko questions: six an hour on weekday mornings (8-10), one every six hours else."""
+    prepare(conn)
+    rng = random.Random(15)
+    start = MONDAY.replace(hour=0, minute=0) - timedelta(weeks=weeks)
+    for day in range(7 * weeks):
+        midnight = start + timedelta(days=day)
+        for hour in range(24):
+            if midnight.weekday() < 5 and hour in (8, 9):
+                minutes = (5, 15, 25, 35, 45, 55)
+            elif hour % 6 == 3:
+                minutes = (20,)
+            else:
+                continue
+            for minute in minutes:
+                add_post(conn, "reddit", at=midnight + timedelta(hours=hour, minutes=minute),
+                         text=_distinct_text(rng, "kliko"), label="neutral")
+    # this Monday's own morning so far
+    for minute in (5, 15, 25, 35, 45, 55):
+        add_post(conn, "reddit", at=MONDAY.replace(hour=8, minute=minute), text=_distinct_text(rng, "kliko"),
+                 label="neutral")
+    for minute in (5, 15, 25):
+        add_post(conn, "reddit", at=MONDAY.replace(hour=9, minute=minute), text=_distinct_text(rng, "kliko"),
+                 label="neutral")
+
+
+def test_a_weekday_morning_rise_is_no_signal_but_an_incident_on_top_is(engine):
+    with engine.begin() as conn:
+        _weekly_rhythm(conn)
+        # against the plain mean of the (quiet) Sunday before, this morning is a rise: the old rule fired
+        sunday = [t for t in (r[0] for r in conn.execute(select(posts.c.published_at))) if
+                  MONDAY - timedelta(hours=25) <= _utc(t) < MONDAY - timedelta(hours=1)]
+        plain = Baseline("24h", len(sunday), 24)
+        assert plain.expected < 1 and 6 >= CONFIG.alerts.min_posts and 6 >= CONFIG.alerts.sensitivity * 1
+        # the seasonal baseline knows Monday mornings: no issue
+        assert [i for i in detect(conn, CONFIG, MONDAY) if i["kind"] == "theme"] == []
+        # a real incident: fifteen more stories about the kliko within the hour
+        rng = random.Random(16)
+        for k in range(15):
+            add_post(conn, "mastodon", at=MONDAY - timedelta(minutes=2 + 3 * k), text=_distinct_text(rng, "kliko"),
+                     label="negative")
+        issues = [i for i in detect(conn, CONFIG, MONDAY) if i["kind"] == "theme"]
+    assert [(i["key"], i["window"], i["baseline"]) for i in issues] == [("afval", "1h", "4w")]
+    issue = issues[0]
+    assert issue["posts"] == 21 and issue["expected"] == 6.0 and issue["p_value"] < CONFIG.alerts.significance
+
+
+def test_syndicated_copies_count_once(engine):
+    press_release = "De gemeente Groningen haalt de kliko's in Beijum deze week een dag later op door een staking."
+    with engine.begin() as conn:
+        _baseline(conn)
+        for k, source in enumerate(("rtvnoord", "dvhn", "mastodon", "reddit")):
+            add_post(conn, source, at=NOW - timedelta(minutes=5 + k), text=press_release, label="negative")
+        rng = random.Random(17)
+        for k in range(2):
+            add_post(conn, "mastodon", at=NOW - timedelta(minutes=20 + k), text=_distinct_text(rng, "kliko"),
+                     label="negative")
+        # six posts, but three stories: below min_posts (5), so no issue
+        assert [i for i in detect(conn, CONFIG, NOW) if i["kind"] == "theme"] == []
+        for k in range(2):
+            add_post(conn, "reddit", at=NOW - timedelta(minutes=30 + k), text=_distinct_text(rng, "kliko"),
+                     label="negative")
+        issues = [i for i in detect(conn, CONFIG, NOW) if i["kind"] == "theme"]
+    assert [(i["key"], i["posts"], i["copies"], i["negative"]) for i in issues] == [("afval", 5, 8, 5)]
+    assert issues[0]["title"].startswith("Afval: 5 berichten (8 met overnames) in het afgelopen uur")
+
+
+def test_a_rise_must_be_significant_not_only_large():
+    settings = CONFIG.alerts  # sensitivity 3, min_posts 5, significance 0.001
+    # six stories against three in the same hour of the last four weeks: eight times the mean, but a
+    # mean of 0.75 estimated from three stories does not make six rare enough
+    thin = Baseline("4w", 3, 4)
+    assert 6 >= settings.sensitivity * max(thin.expected, 1) and not fires(6, thin, settings)
+    assert p_value(6, thin) > settings.significance
+    # the same rise against a well-known quiet hour (two stories in 24 hours) is significant
+    assert fires(6, Baseline("24h", 2, 24), settings)
+    # and a large count that is normal for the hour is no rise at all
+    assert not fires(30, Baseline("4w", 100, 4), settings)
+
+
+def _utc(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

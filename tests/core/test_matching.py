@@ -41,3 +41,46 @@ def test_relevance_with_exclusions():
     assert is_relevant("Nieuws uit #Groningen", ["#groningen"])
     assert not is_relevant("Brand in Assen", ["Groningen"])
     assert not is_relevant("FC Groningen wint", ["Groningen"], exclude=["FC Groningen"])
+
+
+@pytest.mark.parametrize(
+    "terms, text, expected",
+    [
+        (["container"], "Ondergrondse containers vol", True),  # plural
+        (["container"], "Het containertje is weg", True),  # diminutive
+        (["kliko"], "KLIKO’S NIET GELEEGD", True),  # curly apostrophe
+        (["bus"], "Extra bussen naar Zernike", True),  # doubled consonant
+        (["bus"], "Pendelbussen vanaf het station", True),  # compound head
+        (["station"], "Chaos bij het Hoofdstation", True),
+        (["station"], "Stationsplein krijgt bankjes", False),  # modifier: a square, not a station
+        (["brand"], "Brandstofprijzen stijgen", False),
+        (["brand"], "Drie autobranden in Beijum", True),
+        (["kamer"], "Kamerleden willen meer geld", False),
+        (["kamer"], "Schimmel in de badkamer", True),
+        (["afval*"], "De afvalwijzer is vernieuwd", True),  # opted in as a modifier
+        (["afval*"], "Zwerfafval rond de Vismarkt", True),  # and still as a head
+        (["afval"], "De afvalwijzer is vernieuwd", False),
+        (["losse tegel"], "Losse tegels op de stoep", True),  # a phrase's last word inflects
+        (["ov-chipkaart"], "Mijn OV-chipkaart is leeg", True),
+    ],
+)
+def test_dutch_word_forms_heads_and_modifiers(terms, text, expected):
+    assert Matcher(terms).matches(text) is expected
+
+
+def test_capitals_must_match_in_capitals():
+    matcher = Matcher(["NAM", "IMG"])
+    assert matcher.matches("De NAM betaalt de schade") and matcher.matches("Het IMG keert uit")
+    assert not matcher.matches("Hij nam de bus") and not matcher.matches("img-bestand")
+
+
+def test_exclusions_blank_their_phrase_not_the_whole_text():
+    wonen = Matcher(["kamer", "woningnood"], exclude=["Tweede Kamer"])
+    assert not wonen.matches("De Tweede Kamer debatteert over stikstof")
+    assert wonen.matches("De Tweede Kamer debatteert over de woningnood")
+    assert wonen.matches("Een kamer van 650 euro")
+    assert wonen.matching_terms("Tweede Kamer: woningnood en een kamer") == ["kamer", "woningnood"]
+    city = ["Groningen", "Paddepoel"]
+    assert not is_relevant("FC Groningen verliest van Ajax", city, exclude=["FC Groningen"])
+    assert is_relevant("FC Groningen-fans vernielen bushokje in Paddepoel", city, exclude=["FC Groningen"])
+    assert is_relevant("Gemeente Groningen en provincie Groningen praten", city, exclude=["provincie Groningen"])

@@ -85,3 +85,39 @@ def test_summary_counts_posts_deleted_by_retention(engine):
            {k: before[k] for k in ("negative", "neutral", "positive", "unscored")}
     assert forum_after["posts"] == 4
     assert themed["posts"] == 2  # a text search can only see the posts that are still there
+
+
+def test_stories_and_their_fingerprints_go_with_their_last_post(engine):
+    """An untitled social post's first words live on as its story's title: retention must take them too."""
+    from core.store.schema import stories, story_keys
+    from core.store.stories import fingerprints
+
+    text = ("Jan de Vries van de Kerkstraat 12 klaagt al weken over de kliko's die niet geleegd worden in de straat "
+            "en de buren zijn het er allemaal mee eens dat de gemeente nu eindelijk eens iets moet doen")
+    with engine.begin() as conn:
+        sync_sources(conn, CONFIG)
+        forum = get_source(conn, "stadforum")
+        _, old = ingest_post(conn, forum, {"external_id": "old", "text": text,
+                                           "published_at": NOW - timedelta(days=40)})
+        # The same story, a repost that stays: the story is rewritten from it, not kept as it was.
+        _, copy = ingest_post(conn, forum, {"external_id": "copy", "text": "RT " + text + " ook bij ons",
+                                            "published_at": NOW - timedelta(days=39, hours=23)})
+        _, alone = ingest_post(conn, forum, {"external_id": "alone", "text": "Piet Jansen, Vismarkt 3, belde boos",
+                                             "published_at": NOW - timedelta(days=45)})
+        kept_story, old_story, alone_story = (conn.execute(select(posts.c.story_id).where(posts.c.id == i)).scalar()
+                                              for i in (copy, old, alone))
+        assert kept_story == old_story
+        conn.execute(posts.update().where(posts.c.id == copy).values(published_at=NOW - timedelta(days=1)))
+        apply_retention(conn, CONFIG, NOW)
+    with engine.connect() as conn:
+        titles = {row.id: row for row in conn.execute(select(stories))}
+        keys = set(conn.execute(select(story_keys.c.key, story_keys.c.story_id)).all())
+        copy_row = conn.execute(select(posts).where(posts.c.id == copy)).one()
+    assert alone_story not in titles  # its only post is gone: the story and its keys too
+    assert all(story_id != alone_story for _, story_id in keys)
+    story = titles[kept_story]
+    assert story.posts == 1 and story.first_post_id == copy
+    assert story.title.startswith("RT Jan de Vries") and story.first_seen == NOW - timedelta(days=1)
+    # Only the remaining post's fingerprints point to the story.
+    assert {key for key, story_id in keys if story_id == kept_story} == set(
+        fingerprints(copy_row.title, copy_row.text, copy_row.content_hash))

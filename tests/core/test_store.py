@@ -13,6 +13,8 @@ from core.store.sources import (
     abandon_stale_runs,
     finish_run,
     get_source,
+    save_source_budget,
+    save_source_state,
     source_health,
     start_run,
     sync_sources,
@@ -69,7 +71,13 @@ def test_save_post_deduplicates_by_id_url_and_content(engine):
         assert ingest_post(conn, oog, _item(3, url=None, title="BERICHT 1", text="Tekst van  bericht 1 over Groningen."))[0] == "duplicate"
         # the same text from another source is syndication: a new post (stories group them)
         assert ingest_post(conn, noord, _item(4, url=None, title="Bericht 1", text=_item(1)["text"]))[0] == "new"
-        assert conn.execute(select(func.count()).select_from(posts)).scalar() == 2
+        # the same canonical URL from another source is amplification: a new post in the first one's story
+        status, shared = ingest_post(conn, noord, _item(5, url="https://www.oogtv.nl/artikel-1/?utm_source=x",
+                                                        title="Gedeeld", text="Lees dit artikel van OOG over de Stad"))
+        assert status == "new"
+        assert conn.execute(select(func.count()).select_from(posts)).scalar() == 3
+        first_story, shared_story = (conn.execute(select(posts.c.story_id).where(posts.c.id == i)).scalar() for i in (first, shared))
+        assert first_story == shared_story
         assert conn.execute(select(posts.c.likes).where(posts.c.id == first)).scalar() == 7
         row = conn.execute(select(posts).where(posts.c.id == first)).one()
         assert row.published_at == NOW
@@ -108,6 +116,19 @@ def test_runs_and_health(engine):
     assert health["oogtv"]["last_success"] is not None
     assert health["oogtv"]["posts"] == 1 and health["oogtv"]["failed_runs"] == 1
     assert health["sikkom"]["status"] == "nog niet gedraaid"
+
+
+def test_a_metered_sources_budget_is_kept_after_a_failed_run_and_shown_in_health(engine):
+    budget = {"unit": "posts", "period": "month", "limit": 10000, "used": 420, "remaining": 9580}
+    with engine.begin() as conn:
+        sync_sources(conn, _config("x-stad"))
+        source = get_source(conn, "x-stad")
+        save_source_state(conn, source.id, {"newest": {"search:Groningen": "186"}})
+        save_source_budget(conn, source.id, budget)
+    with engine.connect() as conn:
+        assert get_source(conn, "x-stad").state == {"newest": {"search:Groningen": "186"}, "budget": budget}
+        health = {h["name"]: h for h in source_health(conn)}
+    assert health["x-stad"]["budget"] == budget
 
 
 def test_runs_of_killed_processes_are_marked_failed(engine):

@@ -61,3 +61,46 @@ def test_regroup_gives_the_same_stories(engine):
         assert regroup(conn) == 3
         assert story_counts(conn, now=NOW) == before
         assert conn.execute(select(func.max(stories.c.posts))).scalar() == 4
+
+
+def test_near_duplicates_join_the_story_and_different_news_does_not(engine):
+    lead = ("De gemeente Groningen gaat de Diepenring tussen de Oosterhaven en de Turfsingel dit voorjaar "
+            "opnieuw inrichten met bredere fietspaden, meer bomen en minder parkeerplaatsen langs het water.")
+    with engine.begin() as conn:
+        prepare(conn)
+        first = add_post(conn, "rtvnoord", at=NOW - 5 * H, title="Diepenring krijgt nieuwe inrichting", text=lead)
+        # a repost with a comment line above it
+        comment = add_post(conn, "mastodon", at=NOW - 4 * H, author_id="a",
+                           text="Eindelijk, daar hebben we lang op gewacht! " + lead)
+        # the lead lightly rewritten by another outlet
+        rewritten = add_post(conn, "dvhn", at=NOW - 3 * H, title="Nieuwe inrichting Diepenring",
+                             text=lead.replace("dit voorjaar", "komend voorjaar").replace("minder parkeerplaatsen", "veel minder parkeerplekken"))
+        # another story in the same words' neighbourhood
+        other = add_post(conn, "reddit", at=NOW - 2 * H, author_id="b",
+                         text="De gemeente Groningen sluit de parkeergarage aan de Oosterhaven dit voorjaar voor groot "
+                              "onderhoud, automobilisten moeten uitwijken naar de Boterdiep garage.")
+        story = dict(conn.execute(select(posts.c.id, posts.c.story_id)).all())
+    assert story[first] == story[comment] == story[rewritten]
+    assert story[other] != story[first]
+
+
+def test_the_labelled_story_pairs_are_enough_and_refer_to_the_recorded_feeds():
+    import json
+    from pathlib import Path
+
+    import pytest
+
+    pairs_file = Path(__file__).parent / "fixtures" / "story_pairs.jsonl"
+    pairs = [json.loads(line) for line in pairs_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(pairs) >= 200
+    assert {p["label"] for p in pairs} == {"same", "different"}
+    # item references only: no third-party text in the repository beyond our own comment lines
+    assert all(set(p["a"]) == {"feed", "id"} and set(p["b"]) <= {"feed", "id", "transform", "comment"} for p in pairs)
+    feeds = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "feeds" / "dutch"
+    if not feeds.is_dir():
+        pytest.skip(f"the recorded Dutch feeds are not at {feeds}")
+    import feedparser
+
+    entries = {(path.relative_to(feeds).as_posix(), entry.get("id") or entry.get("link"))
+               for path in feeds.rglob("*.xml") for entry in feedparser.parse(str(path)).entries}
+    assert all((p[side]["feed"], p[side]["id"]) in entries for p in pairs for side in ("a", "b"))

@@ -22,11 +22,11 @@ def test_hour_buckets_by_label_zero_filled(engine):
     # 08:30 UTC .. 12:30 UTC touches the hours 08, 09, 10, 11, 12 UTC = 09..13 in Amsterdam (CET)
     assert starts == [f"2026-11-20T{h:02d}:00:00+01:00" for h in (9, 10, 11, 12, 13)]
     counts = [b["counts"] for b in result["buckets"]]
-    assert counts[0] == {"negative": 0, "neutral": 0, "positive": 0, "unscored": 0}
+    assert counts[0] == {"negative": 0, "neutral": 0, "positive": 0, "unscored": 0, "other_language": 0}
     assert counts[1]["negative"] == 2
     assert counts[3]["positive"] == 1
     assert counts[4]["unscored"] == 1
-    assert result["keys"] == ["negative", "neutral", "positive", "unscored"]
+    assert result["keys"] == ["negative", "neutral", "positive", "unscored", "other_language"]
 
 
 def test_day_buckets_follow_amsterdam_midnight_and_dst(engine):

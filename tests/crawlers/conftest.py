@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.store.db import make_engine
 from core.store.schema import crawl_runs, posts, sources
-from crawlers.run import crawl_in_subprocess
+from crawlers.launch import crawl_in_subprocess
 
 # Every crawl test: loopback only, and no politeness delays against our own server.
 FAST_ENV = {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -16,6 +17,8 @@ from platforms import (
     stored_text,
 )
 
+from core.config.settings import Settings
+from core.ingest.privacy import Pseudonymiser
 from crawlers.spiders.bluesky import post_view_post
 
 SESSION = "/xrpc/com.atproto.server.createSession"
@@ -25,6 +28,19 @@ PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 LOGIN = {"NEWSROOM_BLUESKY_HANDLE": "redactie-test.bsky.social", "NEWSROOM_BLUESKY_APP_PASSWORD": "abcd-efgh-ijkl-mnop"}
 PRIVATE_HANDLES = ("anouk.bsky.social", "maritz", "jelmerbakker", "Anouk de Vries", "Marit Zijlstra", "Jelmer Bakker")
 MARIT = "did:plc:mar1tz1j15tra4groen6bksv"
+GEMEENTE = "did:plc:gm3ntegron1ngen2x7qk4abd"
+# Post ids hold the author's DID: the store keeps their keyed hash (core.ingest.privacy).
+KEYED = Pseudonymiser(Settings().pseudonym_key)  # the key tests/conftest.py sets
+
+
+def by_post_key(posts: list[dict]) -> dict[str, dict]:
+    """Stored posts by the last part of their at:// URI, found back through the keyed hash."""
+    uris = set()
+    for name in ("search-1.json", "search-2.json", "feed-gemeente.json", "search-nieuwer.json",
+                 "feed-gemeente-nieuwer.json"):
+        uris |= set(re.findall(r'at://did:[^"]+/app\.bsky\.feed\.post/[a-z0-9]+', fixture("bluesky", name).decode()))
+    hashed = {KEYED.hashed_id(uri): uri.rsplit("/", 1)[-1] for uri in uris}
+    return {hashed.get(p["external_id"], p["external_id"]): p for p in posts}
 
 
 def answer(name: str) -> Reply:
@@ -82,7 +98,7 @@ def test_first_crawl_waits_out_a_429_then_the_second_stores_only_newer_posts(roo
     assert "cursor" not in first_query and query(searches[2])["cursor"] == ["25"]  # logged in: cursor paging
     assert query(requests_to(server, FEED)[0])["actor"] == ["gemeentegroningen.bsky.social"]
 
-    stored = {p["external_id"].rsplit("/", 1)[-1]: p for p in room.posts("bluesky-stad")}
+    stored = by_post_key(room.posts("bluesky-stad"))
     assert set(stored) == {"3m6aoyq3b4c2t", "3m6ao3kdz7k2e", "3m6ankqq7as2x", "3m6alf7y2ms2k", "3m6ak2ulpwc2a",
                            "3m6apbb4sgs2d", "3m6anz2ohfk2w"}
     gemeente = stored["3m6ankqq7as2x"]
@@ -93,17 +109,21 @@ def test_first_crawl_waits_out_a_429_then_the_second_stores_only_newer_posts(roo
     assert gemeente["published_at"] == datetime(2026, 11, 18, 8, 0, 1, tzinfo=timezone.utc) and gemeente["lang"] == "nl"
     reply = stored["3m6aoyq3b4c2t"]
     assert reply["parent_external_id"] == gemeente["external_id"]
-    assert reply["thread_url"] == "https://bsky.app/profile/did:plc:gm3ntegron1ngen2x7qk4abd/post/3m6ankqq7as2x"
+    # The thread's root names a DID that is not itself on the public-role list: no link to it.
+    assert reply["thread_url"] is None and reply["url"] is None
     assert reply["author"].startswith("inwoner-") and reply["author_reach"] == 264
     assert reply["text"].startswith("@gemeentegroningen.bsky.social Fijn!")  # public: kept
     assert reply["text"].endswith("Vraag het ook voor @" + reply["text"].rsplit("@", 1)[1])
     assert "@inwoner-" in reply["text"]  # @maritz.bsky.social pseudonymised
     quote = stored["3m6ao3kdz7k2e"]
-    assert quote["parent_external_id"] == f"at://{MARIT}/app.bsky.feed.post/3m6alf7y2ms2k"
-    assert quote["extra"]["quote_of"] == quote["parent_external_id"]
+    assert quote["parent_external_id"] == KEYED.hashed_id(f"at://{MARIT}/app.bsky.feed.post/3m6alf7y2ms2k")
+    assert quote["extra"]["quote_of"] == quote["parent_external_id"] == stored["3m6alf7y2ms2k"]["external_id"]
     photo = stored["3m6alf7y2ms2k"]  # found by the search and reposted by the municipality: stored once
-    assert photo["image_url"].endswith("/bafkreinoorderplantsoen@jpeg") and photo["extra"]["tags"] == ["Groningen"]
-    assert photo["url"] == f"https://bsky.app/profile/{MARIT}/post/3m6alf7y2ms2k"
+    # Marit is a private person: her DID (and so her handle) is in neither a link nor an id.
+    assert photo["image_url"] is None and photo["url"] is None and photo["extra"]["tags"] == ["Groningen"]
+    assert gemeente["url"] == f"https://bsky.app/profile/{GEMEENTE}/post/3m6ankqq7as2x"  # public: kept
+    assert not [p for p in stored.values() if "did:plc" in json.dumps(p, default=str) and not p["author_public"]]
+    assert not [p for p in stored.values() if "did:plc" in p["external_id"] + (p["parent_external_id"] or "")]
     assert stored["3m6anz2ohfk2w"]["author"].startswith("inwoner-")  # reposted: Marit's post, not the municipality's
     everything = stored_text(list(stored.values()))
     assert not [handle for handle in PRIVATE_HANDLES if handle in everything]
@@ -121,7 +141,7 @@ def test_first_crawl_waits_out_a_429_then_the_second_stores_only_newer_posts(roo
     assert (second["fetched"], second["new"], second["duplicates"]) == (2, 1, 1), second
     assert query(requests_to(server, SEARCH)[-1])["since"] == ["2026-11-18T09:16:07.640Z"]
     assert len(requests_to(server, FEED)) == 2  # no next page: the feed reached what is known
-    newest = next(p for p in room.posts("bluesky-stad") if p["external_id"].endswith("3m6asyx2rbk2h"))
+    newest = by_post_key(room.posts("bluesky-stad"))["3m6asyx2rbk2h"]
     assert newest["author_reach"] == 77 and newest["text"].startswith("Kerstmarkt op de Vismarkt")
 
 

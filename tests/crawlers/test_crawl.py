@@ -10,7 +10,7 @@ import pytest
 from localserver import LocalServer, Reply
 from sqlalchemy import select
 
-import crawlers.run
+import crawlers.launch
 from core.store.db import migrate
 from core.store.schema import post_themes
 
@@ -222,7 +222,9 @@ def test_filtered_out_entries_are_not_followed_again(server, newsroom):
     assert all("Alinea 8 van een lang artikel over Groningen" in p["text"] for p in newsroom.posts())
 
 
-def test_the_same_article_via_a_tracking_link_is_a_duplicate(server, newsroom):
+def test_the_same_article_via_a_tracking_link_from_another_source_is_amplification(server, newsroom):
+    """The newsletter carries the stadskrant's article (behind a tracking link): a post of its own, so its
+    source counts as reach, in the first post's story, so the article's weight counts once."""
     serve_stadskrant(server)
     server.serve("/nieuwsbrief.xml", fixture("utm-dubbel.xml"), content_type=RSS)
     newsroom.sources(
@@ -233,8 +235,13 @@ def test_the_same_article_via_a_tracking_link_is_a_duplicate(server, newsroom):
 
     result = newsroom.crawl("nieuwsbrief")
 
-    assert (result["new"], result["duplicates"]) == (1, 1), result
-    assert [p["title"] for p in newsroom.posts("nieuwsbrief")] == ["Winterterrassen mogen blijven"]
+    assert (result["new"], result["duplicates"]) == (2, 0), result
+    carried = {p["title"]: p for p in newsroom.posts("nieuwsbrief")}
+    assert set(carried) == {"Fietsenstalling Forum open", "Winterterrassen mogen blijven"}
+    original = next(p for p in newsroom.posts("stadskrant") if p["canonical_url"] == carried["Fietsenstalling Forum open"]["canonical_url"])
+    assert carried["Fietsenstalling Forum open"]["story_id"] == original["story_id"]
+    assert carried["Winterterrassen mogen blijven"]["story_id"] != original["story_id"]
+    assert newsroom.crawl("nieuwsbrief")["new"] == 0  # the same source again is a duplicate
 
 
 def test_loopback_only_mode_refuses_other_hosts_and_keeps_the_teasers(server, newsroom):
@@ -318,6 +325,32 @@ def test_pages_over_the_size_limit_are_refused(server, newsroom):
     assert klikos["text"].startswith("Bewoners van de binnenstad moeten hun afval")
 
 
+def test_a_failed_article_extraction_keeps_the_flagged_teaser_and_the_feed_is_read_again(
+    server, newsroom, tmp_path
+):
+    # The real failure: lxml_html_clean missing (trafilatura's cleaner needs it), so every extraction raises.
+    broken = tmp_path / "broken" / "lxml_html_clean"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('lxml_html_clean is not installed')\n")
+    serve_stadskrant(server)
+    newsroom.sources(feed_source("stadskrant", server.url("/nieuws/stadskrant.xml")))
+
+    first = newsroom.crawl("stadskrant", PYTHONPATH=str(broken.parent))
+
+    assert first["status"] == "ok" and first["new"] == 4 and first["errors"] == 2, first
+    assert "could not be read (ImportError" in first["error"] and "kept the teaser" in first["error"]
+    klikos = next(p for p in newsroom.posts() if p["external_id"] == "stadskrant-2025-4398")
+    assert klikos["text"].startswith("Bewoners van de binnenstad moeten hun afval")
+    assert "lxml_html_clean" in klikos["extra"]["article_error"]
+    assert not newsroom.state("stadskrant").get("validators")
+
+    second = newsroom.crawl("stadskrant")
+
+    assert second["status"] == "ok" and second["not_modified"] == 0 and second["duplicates"] == 4, second
+    assert "If-None-Match" not in server.requests_to("/nieuws/stadskrant.xml")[-1].headers
+    assert len(newsroom.posts()) == 4
+
+
 def test_a_crawl_over_its_time_limit_fails_and_saves_no_validators(server, newsroom):
     serve_stadskrant(server)
     # Still downloading when the limit strikes; stopping waits for it, so the posts are kept.
@@ -327,7 +360,7 @@ def test_a_crawl_over_its_time_limit_fails_and_saves_no_validators(server, newsr
     stopped = newsroom.crawl("stadskrant", timeout=1)
 
     assert stopped["status"] == "failed" and "time limit of 1 s" in stopped["error"], stopped
-    assert "validators" not in newsroom.state("stadskrant")
+    assert not newsroom.state("stadskrant").get("validators")
     assert [r["status"] for r in newsroom.runs("stadskrant")] == ["failed"]
 
     server.serve("/nieuws/artikel/minder-klikos.html", fixture("artikel-minder-klikos.html"))
@@ -343,7 +376,7 @@ def test_a_hung_crawl_is_killed_and_recorded_as_failed(server, newsroom, monkeyp
     server.serve("/traag.xml", fixture("leeg.xml"), content_type=RSS, delay=30)
     newsroom.sources(feed_source("traag", server.url("/traag.xml")))
     migrate(newsroom.engine)
-    monkeypatch.setattr(crawlers.run, "GRACE", 1.0)
+    monkeypatch.setattr(crawlers.launch, "GRACE", 1.0)
 
     started = time.monotonic()
     result = newsroom.crawl("traag", timeout=5, NEWSROOM_CRAWL_DOWNLOAD_TIMEOUT="60")

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from localserver import LocalServer
+from sqlalchemy import select
 
+from core.store.db import make_engine
+from core.store.posts import canonical_url, content_hash
+from core.store.schema import posts, sources
 from crawlers.feeds import FeedError, parse_feed
+from crawlers.launch import CrawlProcess
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 # feedparser's harness serves its corpus here; its expectations mention this address.
@@ -50,7 +56,7 @@ def test_feedparser_edge_cases(shared_testdata):
         body = (root / case["file"]).read_bytes()
         try:
             feed = parse_feed(body, url, fetched_at=NOW, content_type=headers.get("content-type", ""))
-        except FeedError as exc:
+        except FeedError:
             # Refused only when feedparser itself finds no entry in the document either.
             expected = feedparser.parse(io.BytesIO(body), response_headers=headers)
             assert not [e for e in expected.entries if e.get("title") or e.get("link") or e.get("summary")], case
@@ -100,3 +106,72 @@ def test_dutch_feeds_are_dutch_and_keep_stable_ids_across_snapshots(shared_testd
                 assert seen[entry["url"]] == entry["external_id"]
             seen[entry["url"]] = entry["external_id"]
     assert overlap > 0  # the snapshots overlap: an incremental crawl would store those once
+
+
+# --- the same files crawled through the real spider -----------------------------------------------
+
+def shared_feed_files(root: Path) -> list[tuple[Path, str]]:
+    """(file, the Content-Type it is served with): feedparser's corpus with its harness's header, the rest
+    with none (the spider must sniff them, as it must for a misconfigured server)."""
+    corpus = root / "feeds/feedparser_edge_cases"
+    files = []
+    for case in edge_cases(root):
+        name, _, value = case["http_header_in_test"].partition(":")
+        content_type = value.strip() if name.strip().lower() == "content-type" else ""
+        files.append((corpus / case["file"], content_type))
+    others = sorted(p for p in (root / "feeds").rglob("*") if p.is_file() and corpus not in p.parents)
+    return files + [(path, "") for path in others if path.suffix.lower() not in (".tsv", ".md", ".txt")]
+
+
+def test_every_shared_feed_crawled_through_the_spider_stores_each_item_once(shared_testdata, write_config):
+    server = LocalServer()
+    files = shared_feed_files(shared_testdata)
+    toml, expected = "", {}
+    for number, (path, content_type) in enumerate(files):
+        url = server.url(f"/feeds/{number}/{path.name}")
+        server.serve(f"/feeds/{number}/{path.name}", path.read_bytes(), content_type=content_type or None)
+        toml += (f'\n[[sources]]\nname = "feed-{number}"\nkind = "feed"\nurl = "{url}"\nlocal = true\n'
+                 f'follow_articles = false\nmax_items = 100000\n')
+        try:
+            expected[f"feed-{number}"] = parse_feed(path.read_bytes(), url, fetched_at=NOW, content_type=content_type)
+        except FeedError:
+            expected[f"feed-{number}"] = None
+    config = write_config(toml)
+    db_url = f"sqlite:///{config.parent / 'feeds.db'}"
+    crawler = CrawlProcess({"NEWSROOM_LOOPBACK_ONLY": "true", "NEWSROOM_CRAWL_DOWNLOAD_DELAY": "0",
+                            "NEWSROOM_CRAWL_THROTTLE_START_DELAY": "0", "NEWSROOM_CRAWL_RETRY_TIMES": "0",
+                            "NEWSROOM_DATABASE_URL": db_url, "NEWSROOM_CONFIG": str(config)})
+    try:
+        results = {name: crawler.crawl(name, timeout=60) for name in expected}
+    finally:
+        crawler.close()
+        server.close()
+
+    engine = make_engine(db_url)
+    query = select(sources.c.name, posts.c.external_id, posts.c.canonical_url, posts.c.content_hash).join(sources)
+    with engine.connect() as conn:
+        stored = conn.execute(query).all()
+    engine.dispose()
+    crashes = [(n, r.get("error")) for n, r in results.items()
+               if r["status"] not in ("ok", "failed") or "crawl crashed" in (r.get("error") or "")
+               or "crawl process" in (r.get("error") or "") or " while reading " in (r.get("error") or "")]
+    assert crashes == []
+    by_source: dict[str, list] = {}
+    for row in stored:
+        by_source.setdefault(row.name, []).append(row)
+    items = 0
+    for name, feed in expected.items():
+        rows = by_source.get(name, [])
+        if feed is None:  # not a feed at all: a failed run with its reason, nothing stored
+            assert results[name]["status"] == "failed" and not rows, (name, results[name])
+            continue
+        assert results[name]["status"] == "ok", (name, results[name])
+        ids = [r.external_id for r in rows]
+        assert len(ids) == len(set(ids)), name  # once
+        keys = {r.external_id for r in rows} | {r.canonical_url for r in rows} | {r.content_hash for r in rows}
+        for entry in feed.entries:  # every item stored, or a repeat of one stored (same id, URL or content)
+            assert {entry["external_id"][:512], canonical_url(entry["url"]),
+                    content_hash(entry["title"], entry["text"])} & keys, (name, entry["external_id"])
+        items += len(feed.entries)
+    print(f"\n{len(files)} files crawled: {len(stored)} posts stored from {items} parsed items, "
+          f"{sum(f is None for f in expected.values())} files refused as no feed, 0 crashes")

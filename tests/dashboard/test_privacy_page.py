@@ -41,3 +41,17 @@ def test_shipped_config_renders(make_client, engine):
     config = load_config(PROJECT_ROOT / "config" / "groningen.toml")
     html = TestClient(create_app(Settings(database_url=str(engine.url)), config, engine)).get("/privacy").text
     assert "rtvnoord" in html and "alleen berichten over Groningen" in html
+
+
+def test_privacy_texts_say_what_the_code_does(client, config):
+    """Newsletters, stories, audit period, erasure and the wall's @… are described as implemented."""
+    html = client.get("/privacy").text
+    longest = max(int(p[:-1]) for p in config.privacy.retention.values())
+    assert "niet langer dan het eerste bericht dat hij aanhaalt" in html and f"tot {longest} dagen na" in html
+    assert "verdwijnen daar ook uit" not in html  # the old promise the code did not keep
+    assert "Een verhaal verdwijnt met zijn laatste bericht" in html
+    assert f"bewaren\nwe {int(config.privacy.audit_retention[:-1])} dagen" in html
+    assert "<code>@…</code>" in html and "Bluesky-DID" in html
+    dpia = client.get("/privacy/dpia.md").text
+    assert "cache_images" not in dpia and "lokaal bewaren" not in dpia
+    assert "newsroom privacy erase" in dpia and "Auditlog: 365 dagen" in dpia

@@ -65,3 +65,18 @@ def test_dataset_rows_follow_the_state(wall_engine, wall_config):
         "net_sentiment": state["themes"][0]["net_sentiment"], "emerging": True,
         "emerging_title": state["themes"][0]["emerging"]["title"], "page": "https://gemeente.groningen.nl/afval",
     }
+
+
+def test_mentions_of_private_people_show_as_an_ellipsis(wall_engine, wall_config):
+    """The store keeps @mentions of private people as pseudonyms; the wall shows not even those."""
+    from core.ingest.privacy import Pseudonymiser
+
+    keyed = Pseudonymiser("test-salt", ["@gemeentegroningen"])
+    text = keyed.mentions("@piet_p en @gemeentegroningen: de kliko aan de Korreweg is weer niet geleegd")
+    assert "@inwoner-" in text
+    add_post(wall_engine, wall_config, "oogtv", text, title=keyed.mentions("Vraag van @piet_p"))
+    with wall_engine.connect() as conn:
+        state = wall_state(conn, wall_config)
+    post = next(p for p in state["posts"] if "Korreweg" in p["text"])
+    assert post["text"].startswith("@… en @gemeentegroningen: de kliko") and post["title"] == "Vraag van @…"
+    assert "inwoner-" not in str(state)

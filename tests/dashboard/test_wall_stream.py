@@ -38,7 +38,7 @@ def test_stream_replays_the_state_then_sends_new_posts(live_wall):
             text = "Nieuwe melding: lantaarnpaal op de Vismarkt is kapot, het is daar aardedonker."
             add_post(engine, config, "stadjersforum", text, label="negative")
             inserted = time.monotonic()
-            for name, data in stream:
+            for _name, data in stream:
                 state = json.loads(data)
                 if state["posts"][0]["text"] == text:
                     break

@@ -115,8 +115,8 @@ def test_archive_page_in_chromium(tmp_path, newsroom_config, settings):
                 context = browser.new_context(viewport=viewport, device_scale_factor=scale)
                 page = context.new_page()
                 problems: list[str] = []
-                page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-                page.on("pageerror", lambda exc: problems.append(str(exc)))
+                page.on("console", lambda msg, problems=problems: problems.append(msg.text) if msg.type == "error" else None)
+                page.on("pageerror", lambda exc, problems=problems: problems.append(str(exc)))
                 page.route("**/*", local_only)
                 response = page.goto(f"{server.url}/newsletters/{WEEK}", wait_until="load")
                 assert response.status == 200
@@ -144,3 +144,38 @@ def test_archive_page_in_chromium(tmp_path, newsroom_config, settings):
     # The posts' images are links to their own sites; the test answered them locally.
     assert outside and all(url.startswith("https://") for url in outside)
     assert (ARTIFACTS / f"newsletter-{WEEK}-desktop.png").stat().st_size > 50_000
+
+
+def test_a_newsletter_goes_with_the_first_post_it_quotes(filled, newsroom_config, settings):
+    """Social posts are kept 90 days, newsletters used to keep their quotes for 365: no longer."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from core.config.watch import parse_duration
+    from core.store.newsletters import EXPIRED_TEXT
+    from core.store.retention import apply_retention
+    from core.store.schema import posts
+    from newsletter.archive import make, quoted
+    from newsletter.build import build_week
+
+    rendered, saved = build_and_save(filled, newsroom_config, WEEK, "Europe/Amsterdam")
+    assert saved and rendered.expires_at is not None
+    with filled.connect() as conn:
+        post_ids, _story_ids = quoted(build_week(conn, newsroom_config, WEEK, "Europe/Amsterdam"))
+        rows = conn.execute(select(posts.c.channel, posts.c.published_at).where(posts.c.id.in_(post_ids))).all()
+        assert make(conn, newsroom_config, WEEK, "Europe/Amsterdam").expires_at == rendered.expires_at
+    retention = newsroom_config.privacy.retention
+    assert {row.channel for row in rows} >= {"social"}
+    assert rendered.expires_at <= min(row.published_at + parse_duration(retention[row.channel]) for row in rows)
+
+    with filled.begin() as conn:
+        apply_retention(conn, newsroom_config, rendered.expires_at - timedelta(seconds=1))
+    with filled.connect() as conn:
+        assert get(conn, WEEK).html == rendered.html  # not yet
+    with filled.begin() as conn:
+        apply_retention(conn, newsroom_config, rendered.expires_at)
+    with filled.connect() as conn:
+        row = get(conn, WEEK)
+    # The week stays known (it is never sent twice); nothing of the posts it quoted is left in it.
+    assert row is not None and row.html == row.text == EXPIRED_TEXT and row.subject == rendered.subject

@@ -68,10 +68,15 @@ def test_known_week(filled, newsroom_config):
     figures = data["figures"]
     assert (figures["posts"], figures["negative"], figures["neutral"], figures["positive"], figures["unscored"]) == \
         (33, 13, 8, 11, 1)
-    assert figures["net_sentiment"] == round(100 * (11 - 13) / 33, 1)
+    # The mood is over scored stories: the one story two outlets carried counts once.
+    stories = figures["story_counts"]
+    assert figures["stories"] == 32 and figures["sample"] == 31 == stories["negative"] + stories["neutral"] + stories["positive"]
+    assert figures["net_sentiment"] == round(100 * (stories["positive"] - stories["negative"]) / 31, 1)
+    assert figures["low_sample"] is False and figures["margin"] is not None
     assert figures["previous"]["posts"] == 12 and figures["previous"]["net_sentiment"] == round(100 * (4 - 3) / 12, 1)
-    assert figures["change"] == {"posts": 21, "posts_percent": 175,
-                                 "net_sentiment": round(figures["net_sentiment"] - figures["previous"]["net_sentiment"], 1)}
+    # 12 scored stories the week before: too few to compare with
+    assert figures["previous"]["low_sample"] is True
+    assert figures["change"] == {"posts": 21, "posts_percent": 175, "net_sentiment": None}
     channels = {c["channel"]: (c["posts"], c["previous"]["posts"]) for c in data["channels"]}
     assert channels == {"news": (9, 4), "forum": (7, 2), "social": (17, 6)}
     assert data["stories_count"]["stories"] == 32 and data["stories_count"]["amplified"] == 1
@@ -90,20 +95,22 @@ def test_known_week(filled, newsroom_config):
     assert [(t["name"], t["posts"], t["previous_posts"]) for t in data["themes"]] == \
         [("afval", 15, 1), ("evenementen", 6, 0), ("parkeren", 3, 0)]
     makers = data["opinion_makers"]
-    assert (makers[0]["name"], makers[0]["public"], makers[0]["posts"]) == ("Gemeente Groningen", True, 2)
-    assert all(m["name"].startswith("inwoner") for m in makers[1:])
+    # ranked by the response to their stories: the municipality's followers alone do not put it on top
+    assert [m["impact"] for m in makers] == sorted((m["impact"] for m in makers), reverse=True)
+    assert (makers[0]["public"], makers[0]["posts"], makers[0]["engagement"]) == (False, 1, 590)
+    assert all(m["name"].startswith("inwoner") for m in makers)
 
     story = data["stories"][0]
     assert story["title"] == "Gemeente Groningen gaat ondergrondse containers vaker legen"
     assert (story["posts"], story["sources"], story["first_source"]) == (2, 2, "rtvnoord")
     assert story["first_url"].startswith("https://www.rtvnoord.nl/nieuws/1001/")
 
-    # Most engaging first; the javascript: and relative image URLs of the fixture are left out.
+    # Only news and public-role authors' images (the private Mastodon and Reddit photos of the fixture
+    # are left out), most engaging and then newest first.
     assert [i["image_url"] for i in data["images"]] == [
-        "https://files.mastodon.example/winterwelvaart-sfeer.jpg",
-        "https://files.mastodon.example/vismarkt-zakken.jpg",
-        "https://files.mastodon.example/forum-tentoonstelling.jpg",
-        "https://i.redd.example/stalling-binnen.jpg",
+        "https://images.rtvnoord.example/winterwelvaart.jpg",
+        "https://images.rtvnoord.example/stalling.jpg",
+        "https://images.rtvnoord.example/containers.jpg",
     ]
     assert data["quotes"]["positive"][0]["excerpt"].startswith("Wat een sfeer bij de Winterwelvaart")
     assert data["quotes"]["negative"][0]["excerpt"].startswith("Kijk dan <script>")  # escaped when rendered
@@ -147,3 +154,12 @@ def test_quiet_week_is_honest(engine, newsroom_config, settings):
     rendered = render(empty)
     assert "Geen berichten gevonden in deze week." in rendered.html
     assert "we vonden 0 berichten" in rendered.text
+
+
+def test_images_only_from_news_and_public_roles(filled, newsroom_config):
+    """A private person's photo (their street, their children) never goes out in the newsletter."""
+    with filled.connect() as conn:
+        data = build_week(conn, newsroom_config, WEEK, AMSTERDAM)
+    assert data["images"] and all(i["channel"] == "news" or not i["author"].startswith("inwoner-")
+                                  for i in data["images"])
+    assert not [i for i in data["images"] if "mastodon" in i["image_url"] or "redd" in i["image_url"]]

@@ -47,11 +47,11 @@ def test_newsletter_html_and_text(filled, newsroom_config):
     chart = [src for src in page.images if src.startswith("data:image/png;base64,")]
     assert len(chart) == 1
     assert base64.b64decode(chart[0].split(",", 1)[1]).startswith(b"\x89PNG")
+    # Images only from news and public-role authors: the residents' photos of the fixture stay out.
     assert [src for src in page.images if not src.startswith("data:")] == [
-        "https://files.mastodon.example/winterwelvaart-sfeer.jpg",
-        "https://files.mastodon.example/vismarkt-zakken.jpg",
-        "https://files.mastodon.example/forum-tentoonstelling.jpg",
-        "https://i.redd.example/stalling-binnen.jpg",
+        "https://images.rtvnoord.example/winterwelvaart.jpg",
+        "https://images.rtvnoord.example/stalling.jpg",
+        "https://images.rtvnoord.example/containers.jpg",
     ]
 
     # Figures as people read them.
@@ -60,3 +60,40 @@ def test_newsletter_html_and_text(filled, newsroom_config):
     assert "Gemeente Groningen" in html and "(privépersoon)" in html
     for name in PRIVATE_NAMES:
         assert name not in html and name not in text, name
+
+
+def test_the_mood_carries_its_sample_and_the_city_is_not_its_online_voices(filled, newsroom_config):
+    from newsletter.build import SILENT_MAJORITY
+
+    with filled.connect() as conn:
+        data = build_week(conn, newsroom_config, WEEK, "Europe/Amsterdam")
+    rendered = render(data)
+    sentence = SILENT_MAJORITY.format(city="Groningen")
+    assert rendered.html.count(sentence) == 1 and rendered.text.count(sentence) == 1
+    figures = data["figures"]
+    # this week: the number with its margin and its sample; the week before (12 stories): no number
+    net = f"{round(figures['net_sentiment']):+d} ±{round(figures['margin'])}"
+    assert net in rendered.html
+    assert f"Netto sentiment:  {net} (vorige week te weinig berichten; schaal -100 tot +100, over 31 beoordeelde verhalen)" in rendered.text
+    assert "vorige week te weinig berichten" in rendered.html
+    assert "nog niet beoordeeld" in rendered.text  # the one Dutch post the scorer has not reached
+
+
+def test_posts_in_other_languages_are_counted_apart(filled, newsroom_config):
+    from sqlalchemy import select
+
+    from core.store.schema import posts, scores
+    from core.store.scores import set_languages
+    from newsletter.weeks import week_range
+
+    since, until = week_range(WEEK, "Europe/Amsterdam")
+    with filled.begin() as conn:
+        unscored = conn.execute(select(posts.c.id).outerjoin(scores, scores.c.post_id == posts.c.id).where(
+            scores.c.post_id.is_(None), posts.c.published_at >= since, posts.c.published_at < until)).scalars().all()
+        set_languages(conn, dict.fromkeys(unscored, "en"))  # the scorer found it English
+    with filled.connect() as conn:
+        data = build_week(conn, newsroom_config, WEEK, "Europe/Amsterdam")
+    rendered = render(data)
+    assert data["figures"]["other_language"] == len(unscored) == 1 and data["figures"]["unscored"] == 0
+    assert "Berichten in andere talen" in rendered.html and "nog niet beoordeeld" not in rendered.html
+    assert "Andere talen:     1 bericht in andere talen (geteld, niet in het sentiment)" in rendered.text

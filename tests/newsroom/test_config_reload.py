@@ -33,3 +33,23 @@ def test_reload_reschedules_and_hands_jobs_the_new_config(write_config, engine):
     for job_id in ("analytics", "alerts"):
         config = next(arg for arg in scheduler.get_job(job_id).args if hasattr(arg, "themes"))
         assert [t.name for t in config.themes] == ["afval", "parkeren", "gladheid"]
+
+
+def test_one_watcher_shared_by_web_app_and_scheduler(write_config, engine):
+    from newsroom.app import create_app
+
+    path = write_config(SOURCES)
+    settings = Settings(database_url=str(engine.url), config=path)
+    config = load_config(path)
+    shared = ConfigFile(path, config)
+    scheduler = build_scheduler(settings, config, engine, shared)
+    app = create_app(settings, config, engine, shared)
+    job = scheduler.get_job("config")
+    assert app.state.config_file is shared and job.args[3] is shared
+    assert reload_config_job(*job.args) is False
+
+    # The API changes the file through the web app's watcher: the scheduler, sharing it, follows.
+    app.state.config_file.change(put_entry("sources", "stadforum", {"kind": "discourse", "url": "http://127.0.0.1:9"}))
+    assert reload_config_job(*job.args) is True
+    assert scheduler.get_job(CRAWL_PREFIX + "stadforum") is not None
+    assert reload_config_job(*scheduler.get_job("config").args) is False  # handed the new config

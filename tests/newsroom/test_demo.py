@@ -484,6 +484,38 @@ def test_forum_reads_with_the_configured_selectors(client, replay, demo_watch):
     assert "Disallow: /forum/zoeken" in robots
 
 
+def test_platform_apis_serve_posts_with_their_conversations(client, replay):
+    """Facebook, Instagram, X and YouTube: the posts a spider lists, and the replies under them."""
+    graph = replay.urls["facebook"] + "/v21.0"
+    page = client.get(graph + "/gemeentegroningen").json()
+    posts = client.get(f"{graph}/{page['id']}/published_posts", params={"limit": 100}).json()["data"]
+    commented = next(p for p in posts if p["comments"]["summary"]["total_count"] > 1)
+    comments = client.get(f"{graph}/{commented['id']}/comments", params={"filter": "stream", "limit": 100}).json()["data"]
+    # The demo clock runs on: a comment may be published between the two requests, never taken away.
+    assert len(comments) >= commented["comments"]["summary"]["total_count"]
+    assert [c["created_time"] for c in comments] == sorted((c["created_time"] for c in comments), reverse=True)
+
+    instagram = replay.urls["instagram"] + "/v21.0"
+    tag = client.get(instagram + "/ig_hashtag_search", params={"q": "groningen"}).json()["data"][0]["id"]
+    tagged = client.get(f"{instagram}/{tag}/recent_media", params={"limit": 50}).json()["data"]
+    assert tagged and all("#groningen" in m["caption"] and "username" not in m for m in tagged)
+
+    search = replay.urls["x"] + "/2/tweets/search/recent"
+    found = client.get(search, params={"query": "#groningen lang:nl -is:retweet", "max_results": 100}).json()
+    assert found["data"] and {u["id"] for u in found["includes"]["users"]} >= {t["author_id"] for t in found["data"]}
+    answered = next(t for t in found["data"] if t["public_metrics"]["reply_count"])
+    replies = client.get(search, params={"query": f"conversation_id:{answered['conversation_id']}"}).json()["data"]
+    assert all(t["conversation_id"] == answered["conversation_id"] for t in replies)
+
+    youtube = replay.urls["youtube"] + "/youtube/v3"
+    videos = client.get(youtube + "/search", params={"q": "Groningen", "maxResults": 50}).json()["items"]
+    ids = ",".join(v["id"]["videoId"] for v in videos)
+    stats = client.get(youtube + "/videos", params={"id": ids, "part": "snippet,statistics"}).json()["items"]
+    video = max(stats, key=lambda v: int(v["statistics"]["commentCount"]))
+    threads = client.get(youtube + "/commentThreads", params={"videoId": video["id"], "maxResults": 100}).json()["items"]
+    assert sum(1 + t["snippet"]["totalReplyCount"] for t in threads) == int(video["statistics"]["commentCount"])
+
+
 # --- over time, and on loopback only ---------------------------------------------------------------
 
 def test_new_posts_appear_over_time(client):
@@ -525,6 +557,8 @@ def test_every_address_served_is_on_loopback(client, replay):
         bases["discourse"] + "/latest.json", bases["discourse"] + "/posts.json",
         bases["reddit"] + "/r/groningen/new.json?limit=100", bases["reddit"] + "/r/groningen/comments.json?limit=100",
         bases["forum"] + "/forum/",
+        bases["facebook"] + "/v21.0/165000001001/published_posts", bases["instagram"] + "/v21.0/17841400000001001/media",
+        bases["x"] + "/2/tweets/search/recent?query=groningen", bases["youtube"] + "/youtube/v3/search?q=Groningen",
     ]
     followed = set()
     for url in pages:

@@ -106,3 +106,27 @@ def test_save_scores_is_an_upsert(filled):
     with pytest.raises(ValueError, match="label"):
         with engine.begin() as conn:
             store.save_scores(conn, [{**row, "label": "boos"}])
+
+
+def test_the_platforms_language_tag_is_a_hint_not_the_answer(engine, scorer):
+    """A Dutch toot its app tagged `en` is scored; English tagged `nl` is set aside; where the text is
+    too short to tell, the tag decides."""
+    config = parse_config({"watch": {"city": "Groningen", "terms": ["Groningen"]},
+                           "sources": [{"name": "toots", "kind": "mastodon", "url": "https://mastodon.example", "local": True}]})
+    texts = {"dutch_tagged_en": (DUTCH[0], "en"), "english_tagged_nl": (ENGLISH, "nl"), "short_tagged_en": ("ok 👍", "en"),
+             "short_untagged": ("ok 👍", None)}
+    with engine.begin() as conn:
+        sync_sources(conn, config)
+        source = get_source(conn, "toots")
+        ids = {key: ingest_post(conn, source, {"external_id": key, "title": None, "text": text, "lang": lang,
+                                               "author_id": key, "published_at": T0})[1]
+               for key, (text, lang) in texts.items()}
+        assert store.count_unscored(conn) == 4  # a tag alone keeps nothing out of the queue
+    assert score_pending(engine, scorer) == 2
+    saved = _scores(engine)
+    assert set(saved) == {ids["dutch_tagged_en"], ids["short_untagged"]}
+    with engine.connect() as conn:
+        langs = dict(conn.execute(select(posts.c.id, posts.c.lang).where(posts.c.lang_checked.is_(True))).all())
+        assert store.count_unscored(conn) == 0
+    assert langs == {ids["dutch_tagged_en"]: "nl", ids["english_tagged_nl"]: "en", ids["short_tagged_en"]: "en",
+                     ids["short_untagged"]: None}

@@ -1,0 +1,143 @@
+"""Story records: the fingerprints a post is known by, a story's title, and rewriting stories from the
+posts they still hold.
+
+Grouping new posts into stories is core.ingest.stories; this module holds what the store itself needs
+when posts go (retention, erasure): a story whose last post is gone is deleted with its fingerprints,
+and a story that lost some posts is rewritten from what remains (count, first post, title,
+fingerprints), so no title or fingerprint of a deleted post stays behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from core.matching import fold
+from core.store.schema import posts, stories, story_keys
+
+MIN_TITLE_WORDS = 4
+
+MIN_TEXT_WORDS = 12
+
+TEXT_WORDS = 30
+
+TITLE_CHARS = 120
+
+# Near-duplicates: word pairs, a 32-value MinHash cut into 16 bands of 2. Rows of 2 find a rewritten lead
+# beside its full article (Jaccard 0.3: found 3 times in 4); 8 bands of 4 found only 2 in 5 of the
+# labelled leads (benchmarks/stories_eval.py). The candidates are checked on the texts.
+SHINGLE = 2
+BANDS, ROWS = 16, 2
+MIN_SHINGLES = 6
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+_HANDLE = re.compile(r"(?<!\w)@[\w.]+")
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+# "Brand in de binnenstad - Dagblad van het Noorden": the outlet's suffix differs per syndicating site.
+_TITLE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+
+
+def _words(text: str) -> list[str]:
+    text = _HANDLE.sub(" ", _URL.sub(" ", text or ""))
+    words = _NON_WORD.sub(" ", fold(text)).split()
+    if words[:1] == ["rt"]:  # "RT @iemand: ..." is a repost of the rest
+        words = words[1:]
+    return words
+
+
+def _digest(prefix: str, words: list[str]) -> str:
+    return prefix + hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:40]
+
+
+def shingles(title: str | None, text: str | None) -> set[str]:
+    """The post's word pairs (title and text, folded, without links and handles): what near-duplicates share."""
+    words = _words(f"{title or ''} {text or ''}")
+    return {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def band_keys(pairs: set[str]) -> list[str]:
+    """LSH band keys of a MinHash signature (datasketch) of the word pairs; none for a text too short
+    to compare. Two texts whose pairs overlap by Jaccard J share a band with probability
+    1 − (1 − J²)^16: 0.48 at J = 0.2, 0.78 at J = 0.3, 0.99 at J = 0.5."""
+    if len(pairs) < MIN_SHINGLES:
+        return []
+    from datasketch import MinHash  # loaded on first use: its import pulls in scipy
+
+    signature = MinHash(num_perm=BANDS * ROWS, seed=1)
+    signature.update_batch([pair.encode("utf-8") for pair in sorted(pairs)])
+    values = signature.hashvalues
+    return [f"m{band}:" + hashlib.sha256(values[band * ROWS:(band + 1) * ROWS].tobytes()).hexdigest()[:32]
+            for band in range(BANDS)]
+
+
+def fingerprints(title: str | None, text: str | None, content_hash: str, canonical_url: str | None = None) -> list[str]:
+    """Exact keys (content hash, canonical URL, normalised title, start of the text), then LSH band
+    keys ("m…", candidates only: core.ingest.stories checks them on the texts)."""
+    keys = ["c:" + content_hash]
+    if canonical_url:
+        # The same article from another source (a second feed, a share): amplification of one story.
+        keys.append("u:" + hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:40])
+    if title:
+        stripped = _TITLE_SUFFIX.sub("", title.strip())
+        words = _words(stripped)
+        if len(words) < MIN_TITLE_WORDS:
+            words = _words(title)
+        if len(words) >= MIN_TITLE_WORDS:
+            keys.append(_digest("t:", words))
+    words = _words(text or "")
+    if len(words) >= MIN_TEXT_WORDS:
+        keys.append(_digest("x:", words[:TEXT_WORDS]))
+    return keys + band_keys(shingles(title, text))
+
+
+def story_title(title: str | None, text: str | None) -> str:
+    """The post's title, or for an untitled post the start of its text."""
+    if title and title.strip():
+        return title.strip()[:300]
+    text = " ".join((text or "").split())
+    return text[:TITLE_CHARS - 3] + "…" if len(text) > TITLE_CHARS else text
+
+
+def stories_of(conn: Connection, post_ids: Iterable[int]) -> set[int]:
+    """The stories the posts `post_ids` belong to (read before the posts are deleted)."""
+    ids = list(post_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        found |= set(conn.execute(
+            select(posts.c.story_id).where(posts.c.id.in_(ids[start:start + 1000]), posts.c.story_id.is_not(None))
+            .distinct()
+        ).scalars())
+    return found
+
+
+def rewrite_stories(conn: Connection, story_ids: Iterable[int]) -> dict[str, int]:
+    """Bring `story_ids` in line with the posts they still hold; returns {"deleted": n, "rewritten": n}."""
+    deleted = rewritten = 0
+    for story_id in sorted(set(story_ids)):
+        rows = conn.execute(
+            select(posts.c.id, posts.c.title, posts.c.text, posts.c.content_hash, posts.c.canonical_url,
+                   posts.c.published_at)
+            .where(posts.c.story_id == story_id).order_by(posts.c.published_at, posts.c.id)
+        ).all()
+        conn.execute(delete(story_keys).where(story_keys.c.story_id == story_id))
+        if not rows:
+            conn.execute(delete(stories).where(stories.c.id == story_id))
+            deleted += 1
+            continue
+        first = rows[0]
+        conn.execute(update(stories).where(stories.c.id == story_id).values(
+            first_post_id=first.id, title=story_title(first.title, first.text), posts=len(rows),
+            first_seen=first.published_at, last_seen=rows[-1].published_at,
+        ))
+        keys = {key for row in rows for key in fingerprints(row.title, row.text, row.content_hash, row.canonical_url)}
+        # A fingerprint a newer story has taken over stays with that story.
+        taken = set(conn.execute(select(story_keys.c.key).where(story_keys.c.key.in_(keys))).scalars())
+        if keys - taken:
+            conn.execute(insert(story_keys), [{"key": key, "story_id": story_id} for key in sorted(keys - taken)])
+        rewritten += 1
+    return {"deleted": deleted, "rewritten": rewritten}
