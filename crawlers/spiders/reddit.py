@@ -213,7 +213,8 @@ class RedditSpider(PlatformSpider):
         data = self.json(response, dict)
         for child in listing(mapping(data.get("data")).get("children")):
             thing = mapping(mapping(child).get("data"))
-            if thing.get("name") in self.threads:
+            name = thing.get("name")
+            if isinstance(name, str) and name in self.threads:
                 self.seen_counts[thing["name"]] = count(thing.get("num_comments")) or 0
         yield from self.comment_requests()
 

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 
 from core.config.settings import get_settings
 
-from ..apis import ApiError, OptionError, count
+from ..apis import ApiError, OptionError, count, listing
 from ..budget import Budget
 from ..extract import normalise_text, parse_datetime
 from ..items import Post
@@ -241,8 +241,9 @@ class YoutubeSpider(PlatformSpider):
         yield from self.comment_requests()
 
     def parse_counts(self, response, what: str):
-        for item in self.json(response, dict).get("items") or []:
-            if item.get("id") in self.videos:
+        for item in listing(self.json(response, dict).get("items")):
+            # An id that is not a string (a malformed answer) is not one of ours, and is not hashable either.
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] in self.videos:
                 self.videos[item["id"]]["seen"] = _number((item.get("statistics") or {}).get("commentCount")) or 0
         yield from self.comment_requests()
 

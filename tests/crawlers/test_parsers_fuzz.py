@@ -167,7 +167,8 @@ def test_no_exception_but_api_error_escapes_a_parse_callback(spiders, source, ca
     content_type = {"xml": "application/rss+xml", "atom": "application/atom+xml", "rdf": "application/rdf+xml",
                     "json": "application/json", "html": "text/html; charset=utf-8"}[recorded[0].rsplit(".", 1)[1]]
 
-    @settings(max_examples=150, deadline=None, derandomize=False, suppress_health_check=list(HealthCheck))
+    # Derandomized so a CI run is reproducible; explore new inputs locally with derandomize=False.
+    @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(body=answers(recorded))
     def parse(body):
         try:
