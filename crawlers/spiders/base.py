@@ -46,7 +46,12 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
+
+    def _idle(self, spider) -> None:
+        """Called when no request is left: a spider with a second round (comments of what it found) starts it
+        here and raises DontCloseSpider."""
 
     # --- conditional GET -------------------------------------------------------------------------
 

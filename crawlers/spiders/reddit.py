@@ -29,7 +29,6 @@ import re
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode
 
-from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest
 
@@ -60,12 +59,6 @@ class RedditSpider(PlatformSpider):
     kind = "reddit"
     platform = "Reddit"
     custom_settings = API_SETTINGS
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
-        return spider
 
     def configure(self) -> None:
         self.subreddits = [s.removeprefix("/").removeprefix("r/") for s in self.options.texts("subreddits")]

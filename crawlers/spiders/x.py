@@ -30,7 +30,6 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode
 
-from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from core.config.settings import get_settings
@@ -67,12 +66,6 @@ class XSpider(PlatformSpider):
     kind = "x"
     platform = "X"
     custom_settings = API_SETTINGS
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
-        return spider
 
     def configure(self) -> None:
         watch = self.job.ingest.config.watch
