@@ -4,8 +4,9 @@ and one poll of many local feeds that all answer 304.
     python benchmarks/scale_out.py [--postgres URL] [--posts 2000] [--workers 1,2,4] [--feeds 150]
                                    [--slots 4] [--skip ingest,workers,poll]
 
-- ingest path alone: Ingest.store (pseudonymisation, dedupe, theme tags, story grouping, the insert)
-  in this process, one transaction per post as a crawl stores them, on a fresh schema.
+- ingest path alone: Ingest (pseudonymisation, dedupe, theme tags, story grouping, the insert) in this
+  process on a fresh store, SQLite and PostgreSQL: one post per call and transaction (the old crawl
+  path), then batches of 100 and 500 posts per transaction through ingest_posts (crawls, imports).
 - workers: N processes share --posts posts: each ingests its share, then scores (sentiment.worker,
   batches claimed with SKIP LOCKED) until nothing is left; the wall time from start to the last score,
   as posts/s and the ratio to one worker. Scoring is CPU-bound: on a 2-core machine two workers can at
@@ -33,13 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from core.config.settings import Settings  # noqa: E402
 from core.config.watch import parse_config  # noqa: E402
 from core.store.db import fresh_schema as fresh_store_schema  # noqa: E402
 from core.store.db import make_engine, migrate  # noqa: E402
 
+PSEUDONYM_KEY = "bench-pseudonym-key-0123456789abcdef"
 THEMES = [
     {"name": "afval", "terms": ["afval", "kliko", "container", "grofvuil"]},
     {"name": "verkeer", "terms": ["bus", "file", "fiets", "parkeren", "ring"]},
@@ -74,8 +76,10 @@ def post(i: int, at: datetime) -> dict:
 
 # --- ingest path ---------------------------------------------------------------------------------------
 
-def ingest(url: str, ids: range, per_transaction: int = 1) -> float:
-    """Store posts `ids`, `per_transaction` in each transaction; returns the seconds it took."""
+def ingest(url: str, ids: range, per_transaction: int = 1, batched: bool = True) -> tuple[float, float]:
+    """Store posts `ids`, `per_transaction` in each transaction (one ingest_posts batch, or when not
+    `batched` one Ingest.store per post); returns (seconds, CPU seconds of this process and, for a
+    PostgreSQL on this machine, of its server process for the connection)."""
     from core.ingest.policy import Ingest
     from core.store.sources import get_source, sync_sources
 
@@ -84,24 +88,55 @@ def ingest(url: str, ids: range, per_transaction: int = 1) -> float:
     with engine.begin() as conn:
         sync_sources(conn, cfg)
         source = get_source(conn, "forum")
-    policy = Ingest(cfg, Settings(database_url=url))
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar() if conn.dialect.name == "postgresql" else None
+    policy = Ingest(cfg, Settings(database_url=url, pseudonym_key=PSEUDONYM_KEY))
     now = datetime.now(timezone.utc)
+    cpu = time.process_time() + _cpu_of(backend)
     started = time.perf_counter()
     for first in range(ids.start, ids.stop, per_transaction):
-        with engine.begin() as conn:
-            for i in range(first, min(first + per_transaction, ids.stop)):
-                policy.store(conn, source, post(i, now - timedelta(seconds=i)))
+        chunk = [post(i, now - timedelta(seconds=i)) for i in range(first, min(first + per_transaction, ids.stop))]
+        with engine.begin() as conn:  # one connection, checked out and back: the same server process
+            if batched:
+                policy.store_many(conn, [(source, item) for item in chunk])
+            else:
+                for item in chunk:
+                    policy.store(conn, source, item)
     took = time.perf_counter() - started
+    cpu = time.process_time() + _cpu_of(backend) - cpu
     engine.dispose()
-    return took
+    return took, cpu
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds used by process `pid` (a PostgreSQL backend on this machine), 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_ingest(base: str, n: int) -> None:
-    for per_transaction in (1, 100):
-        url = fresh_schema(base, "bench_scale_ingest")
-        took = ingest(url, range(n), per_transaction)
-        print(f"ingest path alone: {n} posts in {took:.2f} s = {n / took:,.0f} posts/s "
-              f"({per_transaction} post(s) per transaction)")
+    """The ingest path on SQLite (a file) and PostgreSQL: one post per call and transaction (the old
+    crawl path), then batches of 100 and 500 through ingest_posts. Besides the wall-clock rate, the
+    rate per CPU second (this process plus, on PostgreSQL, its server process): what one core does
+    when the machine is shared (the load average is printed)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    print(f"ingest path alone, {n} posts, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'store':>11} {'posts/call':>10} {'seconds':>8} {'posts/s':>8} {'CPU s':>7} {'posts/CPU-s':>11}")
+    for store in ("sqlite", "postgresql"):
+        for per_transaction, batched in ((1, False), (100, True), (500, True)):
+            if store == "sqlite":
+                url = f"sqlite:///{folder}/ingest-{per_transaction}.db"
+                engine = make_engine(url)
+                migrate(engine)
+                engine.dispose()
+            else:
+                url = fresh_schema(base, "bench_scale_ingest")
+            ingest(url, range(n, n + 100), per_transaction, batched)  # imports and caches warm, not timed
+            took, cpu = ingest(url, range(n), per_transaction, batched)
+            print(f"{store:>11} {per_transaction:>10} {took:>8.2f} {n / took:>8,.0f} {cpu:>7.2f} {n / cpu:>11,.0f}")
+    print(f"(load average now {os.getloadavg()[0]:.1f})")
 
 
 # --- workers ---------------------------------------------------------------------------------------------
@@ -111,10 +146,10 @@ def worker(url: str, ids: range, start: multiprocessing.Event, ready: multiproce
     from sentiment.worker import score_pending
 
     os.environ["NEWSROOM_THREADS"] = "1"
-    scorer = load_scorer(Settings(database_url=url, threads=1))
+    scorer = load_scorer(Settings(database_url=url, threads=1, pseudonym_key=PSEUDONYM_KEY))
     ready.put(os.getpid())
     start.wait()
-    ingest(url, ids)
+    ingest(url, ids, 50)  # as a crawl stores: its pipeline flushes batches
     engine = make_engine(url)
     while score_pending(engine, scorer, limit=256):
         pass
@@ -225,7 +260,8 @@ def bench_poll(base: str, count: int, slots: int) -> None:
         follow_articles = false
         """) for i in range(count))
     watch.write_text('[watch]\ncity = "Groningen"\nterms = ["Groningen"]\n' + sources, encoding="utf-8")
-    settings = Settings(database_url=url, config=watch, loopback_only=True, crawl_concurrency=slots)
+    settings = Settings(database_url=url, config=watch, loopback_only=True, crawl_concurrency=slots,
+                        pseudonym_key=PSEUDONYM_KEY)
     env = {**settings.as_env(), "NEWSROOM_CRAWL_DOWNLOAD_DELAY": "0", "NEWSROOM_CRAWL_THROTTLE_START_DELAY": "0",
            "NEWSROOM_CRAWL_AUTOTHROTTLE": "false", "NEWSROOM_CRAWL_LOG_LEVEL": "WARNING"}
     pool = CrawlPool(slots, env)

@@ -1,14 +1,22 @@
-"""Throughput and peak memory of sentiment scoring on realistic Dutch posts, 2 threads.
+"""Throughput and peak memory of sentiment scoring, on tweets and on long texts, 2 threads.
 
-    python benchmarks/sentiment_throughput.py [--posts 600] [--threads 2]
+    python benchmarks/sentiment_throughput.py [--posts 600] [--long 120] [--threads 2]
 
-Compares, in one run, each in a fresh process (so peak memory is its own):
-  onnx fp32 batched      the production path: sentiment.scoring on ONNX Runtime, batches sorted by length
-  onnx int8 batched      the same with dynamic int8 quantisation (NEWSROOM_QUANTIZE=true)
-  torch fp32 / int8      the same batches through eager transformers (NEWSROOM_RUNTIME=torch)
-  pipeline one-by-one    the same fp32 model through transformers' pipeline, one text per call
-  onnx fp32 + gate       the production path including lingua's language detection
-The posts are invented Groningen tweets and news-article leads (title + lead), cycled to --posts.
+Compares, in one run, each in a fresh process (so peak memory is its own), on two corpora:
+  tweets  invented Groningen tweets and news-article leads (title + lead), cycled to --posts
+  long    whole restaurant reviews (the `textlevel` file in ../shared, ~10 sentences each), the
+          first --long of them: several windows each for the batched scorer
+Rows:
+  pipeline one-by-one    the fp32 model through transformers' pipeline, one text per call (cut at the
+                         model's max length: on long texts it reads only the opening, i.e. less work)
+  shipped default        sentiment.scoring as configured by default (NEWSROOM_RUNTIME / QUANTIZE)
+  onnx fp32 / int8       the batched scorer on ONNX Runtime; int8 = the kernel `newsroom model prepare`
+                         chose for this CPU (sentiment.kernels), or the CPU flags' default
+  torch fp32 batched     the same batches through eager transformers (NEWSROOM_RUNTIME=torch)
+  default + gate         the shipped default including lingua's language gate (the scoring job's
+                         path); "gate share" is the gate's own time over the whole score() time
+  int8 + gate            the same on the int8 kernel
+Peak RSS is each process's high-water mark (VmHWM) over both corpora, loading included.
 """
 from __future__ import annotations
 
@@ -70,6 +78,19 @@ def texts(n: int) -> list[str]:
     return [pool[i % len(pool)] for i in range(n)]
 
 
+REVIEWS = (Path(__file__).resolve().parents[2] / "shared" / "testdata" / "sentiment" / "semeval2016_absa_nl"
+           / "restaurants_dutch_training_textlevel.xml")
+
+
+def long_texts(n: int) -> list[str]:
+    """The first n whole reviews, their sentences joined."""
+    import xml.etree.ElementTree as ET
+
+    reviews = [" ".join(" ".join((t.text or "").split()) for t in review.iter("text"))
+               for review in ET.parse(REVIEWS).getroot().iter("Review")]
+    return [r for r in reviews if r][:n]
+
+
 def _peak_mb() -> float:
     """This process's peak resident memory. Not getrusage's ru_maxrss: on Linux a spawned child
     starts from its parent's peak, so every row would report the parent's."""
@@ -79,56 +100,84 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run(kind: str, n: int, threads: int, queue) -> None:
-    import torch
-
+def _run(kind: str, corpora: dict, threads: int, queue) -> None:
     from core.config.settings import Settings
-    from sentiment.scoring import load_scorer
 
-    torch.set_num_threads(threads)
     settings = Settings(threads=threads, model="")
-    posts = texts(n)
+    result: dict = {"kind": kind}
     if kind == "pipeline":
+        import torch
         from transformers import pipeline
 
+        from sentiment.scoring import load_scorer
         from sentiment.shipped import assembled_dir
 
+        torch.set_num_threads(threads)
         path = assembled_dir(settings.cache_dir)
+        max_length = load_scorer(settings, runtime="torch", quantized=False).max_length
         classify = pipeline("text-classification", model=str(path), tokenizer=str(path), device="cpu", top_k=None)
-        classify("query: " + posts[0], truncation=True, max_length=64)  # warm-up
-        started = time.perf_counter()
-        for text in posts:
-            classify("query: " + text, truncation=True, max_length=64)
+
+        def run(posts):
+            for text in posts:
+                classify("query: " + text, truncation=True, max_length=max_length)
     else:
-        runtime, _, precision = kind.partition("-")
-        scorer = load_scorer(settings, runtime="onnx" if runtime == "gate" else runtime, quantized=precision == "int8")
-        # warm-up (and, for the gate, loading lingua's models) outside the timed part
-        scorer.score(posts[:64]) if kind == "gate" else scorer.predict(posts[:64])
-        started = time.perf_counter()
-        if kind == "gate":
-            scorer.score(posts)
+        from sentiment.scoring import load_scorer
+
+        if kind in ("default", "gate"):
+            scorer = load_scorer(settings)
+        elif kind == "gate-int8":
+            scorer = load_scorer(settings, runtime="onnx", quantized=True)
         else:
-            scorer.predict(posts)
-    seconds = time.perf_counter() - started
-    queue.put({"kind": kind, "posts": n, "seconds": round(seconds, 2), "posts_per_s": round(n / seconds, 1),
-               "peak_rss_mb": round(_peak_mb())})
+            runtime, _, precision = kind.partition("-")
+            scorer = load_scorer(settings, runtime=runtime, quantized=precision == "int8")
+        where = getattr(scorer.network, "path", None)
+        result["variant"] = f"{scorer.model_version} {where.name if where else 'torch'}"
+        result["windows"] = {}
+
+        def run(posts):
+            if kind.startswith("gate"):
+                scorer.score(posts)
+            else:
+                scorer.predict(posts)
+
+    for name, posts in corpora.items():
+        run(posts[:16])  # warm-up (and, for the gate, loading lingua's models) outside the timed part
+        started = time.perf_counter()
+        run(posts)
+        seconds = time.perf_counter() - started
+        result[name] = {"texts": len(posts), "seconds": round(seconds, 2), "per_s": round(len(posts) / seconds, 1)}
+        if kind != "pipeline":
+            result["windows"][name] = sum(len(w) for w in scorer.preprocess(posts)[0])
+        if kind.startswith("gate"):
+            started = time.perf_counter()
+            scorer.gate.detect_many(posts)
+            result[name]["gate_share"] = round((time.perf_counter() - started) / seconds, 3)
+    result["peak_rss_mb"] = round(_peak_mb())
+    queue.put(result)
 
 
-def measure(kind: str, n: int, threads: int) -> dict:
+def measure(kind: str, corpora: dict, threads: int) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    process = ctx.Process(target=_run, args=(kind, n, threads, queue))
+    process = ctx.Process(target=_run, args=(kind, corpora, threads, queue))
     process.start()
     result = queue.get()
     process.join()
     return result
 
 
+NAMES = {"pipeline": "pipeline one-by-one (fp32)", "default": "shipped default", "onnx-fp32": "onnx fp32 batched",
+         "onnx-int8": "onnx int8 batched", "torch-fp32": "torch fp32 batched", "gate": "default + language gate",
+         "gate-int8": "onnx int8 + language gate"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=600)
-    parser.add_argument("--pipeline-posts", type=int, default=150, help="fewer: it is slow")
+    parser.add_argument("--long", type=int, default=120, help="whole reviews")
+    parser.add_argument("--pipeline-share", type=float, default=0.25, help="share of each corpus the pipeline scores (slow)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rows", default="pipeline,default,onnx-fp32,onnx-int8,torch-fp32,gate,gate-int8")
     args = parser.parse_args(argv)
 
     from core.config.settings import Settings
@@ -136,21 +185,28 @@ def main(argv: list[str] | None = None) -> int:
 
     for quantized in (False, True):  # export the graphs outside the timed processes
         load_scorer(Settings(model=""), runtime="onnx", quantized=quantized)
-    rows = [
-        ("pipeline one-by-one (fp32)", measure("pipeline", args.pipeline_posts, args.threads)),
-        ("onnx fp32 batched", measure("onnx-fp32", args.posts, args.threads)),
-        ("onnx int8 batched", measure("onnx-int8", args.posts, args.threads)),
-        ("torch fp32 batched", measure("torch-fp32", args.posts, args.threads)),
-        ("torch int8 batched", measure("torch-int8", args.posts, args.threads)),
-        ("onnx fp32 + language gate", measure("gate", args.posts, args.threads)),
-    ]
-    base = rows[0][1]["posts_per_s"]
+    corpora = {"tweets": texts(args.posts), "long": long_texts(args.long)}
+    kinds = args.rows.split(",")
+    results = {}
+    for kind in kinds:
+        share = args.pipeline_share if kind == "pipeline" else 1.0
+        results[kind] = measure(kind, {k: v[: max(16, int(len(v) * share))] for k, v in corpora.items()}, args.threads)
+    base = results.get("pipeline")
+    windows = next((r["windows"] for r in results.values() if "windows" in r), {})
     # Shared machines: a busy one slows every row alike, but say so.
     print(f"load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"{'':30} {'posts':>6} {'posts/s':>8} {'vs pipeline':>12} {'peak RSS MB':>12}")
-    for name, r in rows:
-        print(f"{name:30} {r['posts']:>6} {r['posts_per_s']:>8} {r['posts_per_s'] / base:>11.1f}x {r['peak_rss_mb']:>12}")
-    print(json.dumps({name: r for name, r in rows}))
+    print(f"tweets: {len(corpora['tweets'])} texts ({windows.get('tweets', '?')} windows); "
+          f"long: {len(corpora['long'])} reviews ({windows.get('long', '?')} windows)")
+    print(f"{'':28} {'tweets/s':>9} {'vs pipe':>8} {'long/s':>8} {'vs pipe':>8} {'peak RSS MB':>12}  variant")
+    for kind, r in results.items():
+        cells = []
+        for corpus, width in (("tweets", 9), ("long", 8)):
+            ratio = f"{r[corpus]['per_s'] / base[corpus]['per_s']:.1f}x" if base else "-"
+            cells += [f"{r[corpus]['per_s']:>{width}}", f"{ratio:>8}"]
+        gate = (f"  gate share {r['tweets']['gate_share']:.0%} / {r['long']['gate_share']:.0%}"
+                if "gate_share" in r["tweets"] else "")
+        print(f"{NAMES[kind]:28} {' '.join(cells)} {r['peak_rss_mb']:>12}  {r.get('variant', 'torch pipeline')}{gate}")
+    print(json.dumps({NAMES[k]: r for k, r in results.items()}))
     return 0
 
 

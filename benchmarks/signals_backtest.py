@@ -1,20 +1,29 @@
 """Backtest of theme spike detection: eight weeks of synthetic traffic with a daily and weekly rhythm
 and injected incidents, replayed through the old detector and the new one side by side.
 
-    python benchmarks/signals_backtest.py [--weeks 8] [--seed 15] [--every 5] [--sensitivity 3]
-                                          [--min-posts 5] [--significance 0.001]
+    python benchmarks/signals_backtest.py [--weeks 8] [--seed 15] [--every 5] [--scale 1.0]
+                                          [--sensitivity 3] [--min-posts 5] [--significance 0.001]
+    python benchmarks/signals_backtest.py --seeds 15 16 17 18 19       # one summary line per seed
 
 Traffic: three themes (a busy, a middling and a quiet one), each a Poisson stream of stories whose rate
 follows the hour of the day (night 0.15x, the weekday morning peak 2.4x the daily mean) and the day of
 the week (weekends about half of a weekday), times a per-day factor (gamma, 20% spread) for the days
-that are simply busier. Incidents: one per theme per week at a random moment (mornings, nights and
-weekends alike), three hours of 6-12 extra stories an hour, the first hour at half strength.
+that are simply busier. About a third of the normal stories are negative.
 
-Both detectors run every `--every` minutes, as the analytics job does, on the stories seen so far:
+Incidents: one per theme per week (after the first) at a random moment, mornings, nights and weekends
+alike, and each drawn anew: 1 to 6 hours long; 5 to 15 extra stories an hour at full strength
+(log-uniform: small ones as often as large ones); an onset that is sudden, a ramp over the first
+hour, or the first hour at half strength (a third each); 50-90% of their stories negative (an incident
+is a complaint, a fire, a breakdown). `--scale` multiplies every incident's size, to see where
+detection stops (`--scale 0.5`: half-sized incidents).
+
+Both detectors run every `--every` minutes, as the analytics job does, on the stories seen so far, on
+all stories and on the negative ones:
 - old: the last hour against the mean of the 24 hours before, the last day against the 14 days before,
   firing at `sensitivity` x the mean and `min_posts` (the code before issue 15);
-- new: core.analytics.emerging.baseline / fires (the same hour of the week over the last four weeks,
-  the plain mean while history is shorter; the rise also significant at `significance`).
+- new: core.analytics.signals.strongest (the last 30 minutes, hour, 3 hours and day against the same
+  windows of the last four weeks, or of the earlier days of the same kind while history is shorter;
+  a rise must be significant, see that module).
 An alert opens at most once per theme per cooldown (6 h), as run_alerts does. An alert from an
 incident's start until an hour after its end detects it; a later one within a day of its end (the
 day's window still holds it) is a repeat; any other alert is a false alarm.
@@ -22,6 +31,7 @@ day's window still holds it) is a repeat; any other alert is a false alarm.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -31,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.analytics.emerging import COMPARISONS, Baseline, _count, baseline, fires  # noqa: E402
+from core.analytics.signals import Baseline, count, strongest  # noqa: E402
 from core.config.watch import Alerts  # noqa: E402
 
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
@@ -43,8 +53,21 @@ DAILY = [0.15, 0.15, 0.15, 0.15, 0.15, 0.2, 0.4, 0.8, 2.0, 2.4, 1.8, 1.3,
          1.3, 1.3, 1.3, 1.3, 1.3, 1.5, 1.0, 1.0, 1.0, 1.0, 0.6, 0.3]
 WEEKLY = [1.15, 1.15, 1.15, 1.15, 1.15, 0.7, 0.55]
 DAY_SPREAD = 0.2
-INCIDENT_HOURS = 3
-INCIDENT_RATE = (6.0, 12.0)
+NEGATIVE_SHARE = 0.33
+INCIDENT_HOURS = (1.0, 6.0)
+INCIDENT_RATE = (5.0, 15.0)  # extra stories an hour at full strength
+INCIDENT_NEGATIVE = (0.5, 0.9)
+ONSETS = ("sudden", "ramp", "half")
+# An incident stands out: its first two hours bring at least this many standard deviations of the
+# normal traffic then, and this many stories (a smaller draw is scaled up to that).
+VISIBLE = 4.0
+MIN_EXTRA = 6.0
+# The incidents that, as drawn, stood out this many standard deviations in their first two hours:
+# what a detector that knew the normal rate exactly could be asked to find every time.
+CLEAR = 5.0
+OLD = (("1h", HOUR, 24 * HOUR), ("24h", 24 * HOUR, 14 * 24 * HOUR))
+# Where the detector stands relative to an incident's size, to report the smallest found.
+SCALES = (0.25, 0.5, 0.75)
 
 
 @dataclass(frozen=True)
@@ -52,6 +75,22 @@ class Incident:
     theme: str
     start: datetime
     end: datetime
+    rate: float
+    onset: str
+    normal: float = 0.0  # the theme's normal stories expected in the incident's first two hours
+    extra: int = 0  # the incident's own stories in its first two hours, as drawn
+
+    @property
+    def z(self) -> float:
+        """How far the first two hours stood out, as drawn: extra stories in standard deviations of
+        the normal traffic then (Poisson and the day-to-day spread)."""
+        return self.extra / math.sqrt(self.normal + (DAY_SPREAD * self.normal) ** 2 or 1.0)
+
+
+@dataclass
+class Stream:
+    times: list[datetime]
+    negative: list[datetime]
 
 
 def rate(mean: float, at: datetime, day_factor: float) -> float:
@@ -60,73 +99,120 @@ def rate(mean: float, at: datetime, day_factor: float) -> float:
     return mean * daily * weekly * day_factor
 
 
-def traffic(weeks: int, rng: random.Random) -> tuple[dict[str, list[datetime]], list[Incident]]:
-    """{theme: sorted story times}, and the incidents injected into them."""
+def strength(incident: Incident, at: datetime) -> float:
+    """The share of the incident's full rate at `at` (its onset)."""
+    since = (at - incident.start) / HOUR
+    if incident.onset == "ramp":
+        return min(1.0, since)
+    if incident.onset == "half":
+        return 0.5 if since < 1 else 1.0
+    return 1.0
+
+
+def traffic(weeks: int, rng: random.Random, scale: float = 1.0) -> tuple[dict[str, Stream], list[Incident]]:
+    """{theme: its stories' times and its negative stories' times}, and the incidents injected into them."""
     hours = weeks * 7 * 24
-    times: dict[str, list[datetime]] = {}
+    end = START + hours * HOUR
+    streams: dict[str, Stream] = {}
     incidents = []
     for theme, mean in THEMES.items():
         day_factors = [rng.gammavariate(1 / DAY_SPREAD**2, DAY_SPREAD**2) for _ in range(weeks * 7)]
-        events = []
+        events: list[tuple[datetime, bool]] = []
         for h in range(hours):
             at = START + h * HOUR
-            events += _poisson_times(rng, rate(mean, at, day_factors[h // 24]), at)
-        for week in range(weeks):
+            events += [(t, rng.random() < NEGATIVE_SHARE)
+                       for t in _poisson_times(rng, rate(mean, at, day_factors[h // 24]), at, HOUR)]
+        for week in range(1, weeks):  # the first week is history for both detectors
             start = START + week * 7 * 24 * HOUR + timedelta(minutes=rng.randrange(7 * 24 * 60))
-            if week == 0 or start + INCIDENT_HOURS * HOUR > START + hours * HOUR:
-                continue  # the first week is history for both detectors
-            extra = rng.uniform(*INCIDENT_RATE)
-            incidents.append(Incident(theme, start, start + INCIDENT_HOURS * HOUR))
-            for h in range(INCIDENT_HOURS):
-                events += _poisson_times(rng, extra / 2 if h == 0 else extra, start + h * HOUR)
-        times[theme] = sorted(events)
-    return times, incidents
+            length = timedelta(hours=rng.uniform(*INCIDENT_HOURS))
+            size = math.exp(rng.uniform(*(math.log(r) for r in INCIDENT_RATE)))
+            onset, negative = rng.choice(ONSETS), rng.uniform(*INCIDENT_NEGATIVE)
+            if start + length > end:
+                continue
+            incident = Incident(theme, start, start + length, size, onset)
+            size *= _visible(incident, mean, day_factors)
+            incident = Incident(theme, start, start + length, size, onset)
+            step = timedelta(minutes=5)  # the ramp in steps of five minutes
+            at, extra = start, []
+            while at < incident.end:
+                piece = min(step, incident.end - at)
+                per_hour = scale * size * strength(incident, at + piece / 2)
+                extra += [(t, rng.random() < negative) for t in _poisson_times(rng, per_hour, at, piece)]
+                at += piece
+            events += extra
+            normal, _ = _expected(incident, mean, day_factors, 2 * HOUR)
+            incidents.append(Incident(theme, start, start + length, size, onset, normal,
+                                      sum(1 for t, _ in extra if t < start + 2 * HOUR)))
+        events.sort()
+        streams[theme] = Stream([t for t, _ in events], [t for t, negative in events if negative])
+    return streams, incidents
 
 
-def _poisson_times(rng: random.Random, per_hour: float, at: datetime) -> list[datetime]:
-    out, t = [], rng.expovariate(per_hour) if per_hour > 0 else 2.0
-    while t < 1.0:
+def _expected(incident: Incident, mean: float, day_factors: list[float], span: timedelta) -> tuple[float, float]:
+    """The normal stories and the incident's extra stories expected in its first `span` (or its life)."""
+    normal = extra = 0.0
+    step = timedelta(minutes=5)
+    at, until = incident.start, min(incident.end, incident.start + span)
+    while at < until:
+        piece = min(step, until - at) / HOUR
+        normal += rate(mean, at, day_factors[(at - START).days]) * piece
+        extra += incident.rate * strength(incident, at) * piece
+        at += step
+    return normal, extra
+
+
+def _visible(incident: Incident, mean: float, day_factors: list[float]) -> float:
+    """How much an incident must grow to be one: in its first two hours (or its life, when shorter) at
+    least VISIBLE standard deviations of its theme's normal traffic then, and MIN_EXTRA stories."""
+    normal, extra = _expected(incident, mean, day_factors, 2 * HOUR)
+    spread = math.sqrt(normal + (DAY_SPREAD * normal) ** 2)
+    return max(1.0, VISIBLE * spread / extra, MIN_EXTRA / extra)
+
+
+def _poisson_times(rng: random.Random, per_hour: float, at: datetime, span: timedelta) -> list[datetime]:
+    hours = span / HOUR
+    out, t = [], rng.expovariate(per_hour) if per_hour > 0 else hours + 1
+    while t < hours:
         out.append(at + t * HOUR)
         t += rng.expovariate(per_hour)
     return out
 
 
-def old_fires(times: list[datetime], now: datetime, history_start: datetime, settings: Alerts) -> bool:
+def old_fires(stream: Stream, now: datetime, history_start: datetime, settings: Alerts) -> bool:
     """The detector before issue 15: a plain mean of the 24 h / 14 d before, `sensitivity` x it."""
-    for comparison in COMPARISONS:
-        split = now - comparison.recent
-        span = min(comparison.baseline, split - history_start)
-        if span < 2 * comparison.recent:
-            continue
-        base = Baseline("old", _count(times, split - span, split), span / comparison.recent)
-        recent = _count(times, split, now)
-        if recent >= settings.min_posts and recent >= settings.sensitivity * max(base.expected, 1.0):
-            return True
+    for times in (stream.times, stream.negative):
+        for _, recent_span, base_span in OLD:
+            split = now - recent_span
+            span = min(base_span, split - history_start)
+            if span < 2 * recent_span:
+                continue
+            base = Baseline("old", count(times, split - span, split), span / recent_span)
+            recent = count(times, split, now)
+            if recent >= settings.min_posts and recent >= settings.sensitivity * max(base.expected, 1.0):
+                return True
     return False
 
 
-def new_fires(times: list[datetime], now: datetime, history_start: datetime, settings: Alerts) -> bool:
-    for comparison in COMPARISONS:
-        base = baseline(times, now, comparison, history_start)
-        if base is not None and fires(_count(times, now - comparison.recent, now), base, settings):
-            return True
-    return False
+def new_fires(stream: Stream, now: datetime, history_start: datetime, settings: Alerts) -> bool:
+    return any(strongest(times, now, history_start, settings) is not None
+               for times in (stream.times, stream.negative))
 
 
-def replay(detector, times, incidents, weeks: int, every: timedelta, settings: Alerts) -> dict:
-    """Per week: incidents, found, found within 2 h, delays (minutes) and false alarms."""
+def replay(detector, streams, incidents, weeks: int, every: timedelta, settings: Alerts) -> list[dict]:
+    """Per week: incidents, found, found within 2 h, delays (minutes), false alarms and repeats."""
     weekly = [{"incidents": 0, "found": 0, "within_2h": 0, "delays": [], "false_alarms": 0, "repeats": 0}
               for _ in range(weeks)]
     for incident in incidents:
         weekly[(incident.start - START).days // 7]["incidents"] += 1
-    for theme, events in times.items():
-        history_start = events[0]
+    missed = []
+    for theme, stream in streams.items():
+        history_start = stream.times[0]
         own = [i for i in incidents if i.theme == theme]
-        detected: set[Incident] = set()
+        detected: dict[Incident, float] = {}
         last_alert = None
         now = START + every
         while now <= START + weeks * 7 * 24 * HOUR:
-            if (last_alert is None or now - last_alert >= COOLDOWN) and detector(events, now, history_start, settings):
+            if (last_alert is None or now - last_alert >= COOLDOWN) and detector(stream, now, history_start, settings):
                 last_alert = now
                 week = weekly[min((now - START).days // 7, weeks - 1)]
                 hit = next((i for i in own if i.start <= now <= i.end + HOUR), None)
@@ -134,50 +220,87 @@ def replay(detector, times, incidents, weeks: int, every: timedelta, settings: A
                     after = any(i.end < now <= i.end + 24 * HOUR for i in own)
                     week["repeats" if after else "false_alarms"] += 1
                 elif hit not in detected:
-                    detected.add(hit)
                     delay = (now - hit.start) / timedelta(minutes=1)
+                    detected[hit] = delay
                     target = weekly[(hit.start - START).days // 7]
                     target["found"] += 1
                     target["within_2h"] += delay <= 120
                     target["delays"].append(delay)
             now += every
-    return {"weekly": weekly}
+        missed += [i for i in own if detected.get(i, 1e9) > 120]
+    return weekly, missed
+
+
+def totals(weekly: list[dict]) -> dict:
+    delays = [d for w in weekly for d in w["delays"]]
+    return {
+        "incidents": sum(w["incidents"] for w in weekly), "found": sum(w["found"] for w in weekly),
+        "within_2h": sum(w["within_2h"] for w in weekly), "median": _median(delays),
+        "max": f"{max(delays, default=0):.0f}m", "false": sum(w["false_alarms"] for w in weekly),
+        "worst_week": max((w["false_alarms"] for w in weekly), default=0),
+        "repeats": sum(w["repeats"] for w in weekly),
+    }
+
+
+def run(weeks: int, seed: int, every: timedelta, settings: Alerts, scale: float = 1.0) -> dict:
+    streams, incidents = traffic(weeks, random.Random(seed), scale)
+    results = {name: replay(detector, streams, incidents, weeks, every, settings)
+               for name, detector in (("old", old_fires), ("new", new_fires))}
+    return {"streams": streams, "incidents": incidents, "results": results}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--seeds", type=int, nargs="*", help="several seeds: one summary line each")
     parser.add_argument("--every", type=int, default=5, help="minutes between detector runs (default 5)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the incidents' size (default 1)")
     parser.add_argument("--sensitivity", type=float, default=Alerts().sensitivity)
     parser.add_argument("--min-posts", type=int, default=Alerts().min_posts)
     parser.add_argument("--significance", type=float, default=Alerts().significance)
     args = parser.parse_args(argv)
 
     settings = Alerts(sensitivity=args.sensitivity, min_posts=args.min_posts, significance=args.significance)
-    times, incidents = traffic(args.weeks, random.Random(args.seed))
     every = timedelta(minutes=args.every)
-    print(f"{args.weeks} weeks from {START:%Y-%m-%d} (a Monday), themes {THEMES} stories/hour, "
-          f"{sum(len(t) for t in times.values())} stories, {len(incidents)} incidents; "
-          f"sensitivity {settings.sensitivity}, min_posts {settings.min_posts}, significance {settings.significance}")
-    results = {name: replay(detector, times, incidents, args.weeks, every, settings)
-               for name, detector in (("old", old_fires), ("new", new_fires))}
+    print(f"{args.weeks} weeks from {START:%Y-%m-%d} (a Monday), themes {THEMES} stories/hour; incidents "
+          f"{INCIDENT_HOURS[0]:g}-{INCIDENT_HOURS[1]:g} h, {INCIDENT_RATE[0] * args.scale:g}-"
+          f"{INCIDENT_RATE[1] * args.scale:g} extra stories/h; sensitivity {settings.sensitivity}, "
+          f"min_posts {settings.min_posts}, significance {settings.significance}; a run every {args.every} min")
+    if args.seeds:
+        print(f"{'seed':>4} {'incidents':>9} | {'old: found':>10} {'<=2h':>4} {'median':>6} {'max':>5} {'false':>5} "
+              f"{'/wk max':>7} | {'new: found':>10} {'<=2h':>4} {'median':>6} {'max':>5} {'false':>5} {'/wk max':>7}")
+        for seed in args.seeds:
+            outcome = run(args.weeks, seed, every, settings, args.scale)
+            old, new = (totals(outcome["results"][n][0]) for n in ("old", "new"))
+            print(f"{seed:>4} {old['incidents']:>9} | " + " | ".join(
+                f"{t['found']:>10} {t['within_2h']:>4} {t['median']:>6} {t['max']:>5} {t['false']:>5} "
+                f"{t['worst_week']:>7}" for t in (old, new)))
+        return 0
+
+    outcome = run(args.weeks, args.seed, every, settings, args.scale)
+    streams, incidents, results = outcome["streams"], outcome["incidents"], outcome["results"]
+    print(f"seed {args.seed}: {sum(len(s.times) for s in streams.values())} stories, {len(incidents)} incidents")
     print(f"{'week':>4} {'incidents':>9} | {'old: found':>10} {'<=2h':>4} {'delay':>6} {'false':>5} "
           f"| {'new: found':>10} {'<=2h':>4} {'delay':>6} {'false':>5}")
     for week in range(args.weeks):
-        old, new = (results[n]["weekly"][week] for n in ("old", "new"))
+        old, new = (results[n][0][week] for n in ("old", "new"))
         print(f"{week + 1:>4} {old['incidents']:>9} | " + " | ".join(
             f"{w['found']:>10} {w['within_2h']:>4} {_median(w['delays']):>6} {w['false_alarms']:>5}" for w in (old, new)))
     for name in ("old", "new"):
-        weekly = results[name]["weekly"]
-        delays = [d for w in weekly for d in w["delays"]]
-        seasonal = weekly[4:]  # from week 5 the new detector has its four weeks of history
-        print(f"{name}: found {sum(w['found'] for w in weekly)}/{len(incidents)}, "
-              f"within 2 h {sum(w['within_2h'] for w in weekly)}, median delay {_median(delays)}, "
-              f"max {max(delays, default=0):.0f} min; repeats {sum(w['repeats'] for w in weekly)}; "
-              f"false alarms {sum(w['false_alarms'] for w in weekly)} "
-              f"(weeks 5-{args.weeks}: {sum(w['false_alarms'] for w in seasonal)}, "
-              f"at most {max((w['false_alarms'] for w in seasonal), default=0)} a week)")
+        t = totals(results[name][0])
+        print(f"{name}: found {t['found']}/{t['incidents']}, within 2 h {t['within_2h']}, median delay {t['median']}, "
+              f"max {t['max']}; false alarms {t['false']} in {args.weeks} weeks ({t['false'] / args.weeks:.2f} a week, "
+              f"at most {t['worst_week']} in one week); repeats {t['repeats']}")
+    clear = [i for i in incidents if i.z >= CLEAR]
+    for name in ("old", "new"):
+        missed = set(results[name][1])
+        print(f"{name}: of the {len(clear)} incidents that stood out by {CLEAR:g} sd or more in their first two "
+              f"hours as drawn, {sum(1 for i in clear if i not in missed)} found within 2 h")
+    for incident in results["new"][1]:
+        print(f"  new: not within 2 h: {incident.theme} {incident.start:%a %d %b %H:%M}, "
+              f"{(incident.end - incident.start) / HOUR:.1f} h, {incident.rate:.1f}/h, {incident.onset}: first 2 h "
+              f"{incident.extra} extra stories on {incident.normal:.1f} normal ({incident.z:.1f} sd)")
     return 0
 
 

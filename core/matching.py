@@ -9,10 +9,23 @@ Text and terms are folded (case, diacritics, hashtag signs). A term matches
   part), which only qualifies another word: "brand" is not in "Brandstofprijzen", "station" not in
   "Stationsplein", "kamer" not in "Kamerleden". A term that should also match as a modifier says so
   with a trailing "*": "afval*" matches "afvalwijzer" and "afvalinzameling" too;
-- as a whole word only when it is shorter than three letters ("ov" is not in "over") or written in
+- as a whole word only, uninflected, when it is shorter than three letters ("ov" is not in "over" nor
+  "oven") or written in
   capitals, which then must match in capitals too ("NAM" is the company, "nam" the verb);
 - as a phrase when it has several words ("blauwe zone", "Tweede Kamer"); its last word takes
   inflections ("losse tegels").
+
+Inflections follow Dutch spelling: a doubled consonant ("bus" -> "bussen"), a long vowel written once
+in an open syllable ("hypotheek" -> "hypotheken", "straat" -> "straten"), s and f voiced ("huis" ->
+"huizen"), diminutives ("bankje", "woninkje"). A compound's modifier has at least three letters, so
+"thuis" does not hold "huis" nor "rebus" "bus".
+
+A term "A & B|C" counts only in a text that also mentions B or C (any term form): "versterking &
+aardbeving|NAM" is the strengthening of houses, not of the police; "kamer & huur*|student*" a room, not
+the Kamer in The Hague.
+
+Words glued by a feed's markup ("PremiumWarmtenetGeruïneerde") are parted where three small letters
+meet a capital and two small ones (terms are parted alike: "ProRail" matches "ProRail").
 
 Exclusions are phrases whose words do not count as a mention: with "FC Groningen" excluded, "FC
 Groningen verliest van Ajax" does not mention the city, "FC Groningen-fans in Paddepoel" still
@@ -20,6 +33,7 @@ mentions Paddepoel. Themes and the watch both have them.
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -32,6 +46,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 # term ("bus" -> "bussen").
 _INFLECTIONS = ("s", "'s", "e", "en", "n", "es", "je", "jes", "tje", "tjes", "pje", "pjes", "etje", "etjes")
 _VOWELS = set("aeiou")
+# A compound's modifier (the part before a matched head) has at least this many letters.
+_MIN_MODIFIER = 3
+# A word glued to the next by a feed's markup: three small letters, then a capital and two small ones
+# ("PremiumWarmtenet"); "OvJ", "iPhone" and "SodM" stay whole.
+_GLUED = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
+_CONTEXT = "&"
 
 
 def fold(text: str) -> str:
@@ -41,6 +61,8 @@ def fold(text: str) -> str:
 
 def _fold(text: str) -> str:
     """`fold` without the lower-casing: for terms that must match in capitals."""
+    if text.isascii():  # nothing to decompose: skips the per-character loop for most posts (ingest CPU)
+        return _SPACES.sub(" ", text.replace("#", " ").replace("@", " ")).strip()
     decomposed = unicodedata.normalize("NFKD", text or "")
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("#", " ").replace("@", " ")
@@ -52,43 +74,81 @@ def _is_acronym(term: str) -> bool:
     return len(letters) >= 2 and all(ch.isupper() for ch in letters) and " " not in term.strip()
 
 
+def _respelled(word: str) -> list[str]:
+    """The other spellings a word takes before an ending: a long vowel written once and a final s or f
+    voiced before -en and -e ("straat" -> "strat", "huis" -> "huiz"), ng -> nk before -je ("woning" ->
+    "wonink")."""
+    last = word[-1:]
+    if not last.isalpha() or last in _VOWELS:
+        return []
+    voiced = {"s": "z", "f": "v"}.get(last, last)
+    stem = word[:-1]
+    if len(stem) >= 3 and stem[-1] == stem[-2] and stem[-1] in "aeou":
+        stem = stem[:-1]
+    forms = [stem + voiced] if stem + voiced != word else []
+    if word.endswith("ng"):
+        forms.append(word[:-1] + "k")
+    return forms
+
+
 def _inflected(word: str) -> str:
+    """The word and its plural, diminutive and adjective forms, as a regular expression."""
     endings = list(_INFLECTIONS)
-    if word and word[-1] not in _VOWELS and word[-1].isalpha():
-        endings += [word[-1] + "en", word[-1] + "e"]
+    last = word[-1:]
+    if last.isalpha() and last not in _VOWELS:
+        endings += [last + "en", last + "e"]  # bus -> bussen
+    diminutive = word.endswith("ng")  # its respelling (woning -> wonink) takes -je, the others -en and -e
+    forms = [f"{re.escape(form)}(?:{'je|jes' if diminutive and form.endswith('nk') else 'en|e'})"
+             for form in _respelled(word)]
     alternatives = "|".join(sorted({re.escape(e) for e in endings}, key=len, reverse=True))
-    return f"{re.escape(word)}(?:{alternatives})?"
+    return "(?:" + "|".join([*forms, f"{re.escape(word)}(?:{alternatives})?"]) + ")"
+
+
+def _folded_term(term: str) -> tuple[str, bool, bool]:
+    """(the term as it is matched, whether it is matched in capitals, whether it ends in "*")."""
+    raw = _GLUED.sub(" ", term.strip())  # "ProRail" as the text is parted: "Pro Rail"
+    if _is_acronym(raw):
+        return _fold(raw), True, False
+    return fold(raw.rstrip("*").strip().translate(_APOSTROPHES)), False, raw.endswith("*")
 
 
 def _term_pattern(term: str) -> str | None:
     """The regular expression for one term on folded text (see the module docstring)."""
-    raw = term.strip()
-    prefix = raw.endswith("*")
-    folded = _fold(raw) if _is_acronym(raw) else fold(raw.rstrip("*").strip().translate(_APOSTROPHES))
+    folded, cased, prefix = _folded_term(term)
     if not folded:
         return None
     words = folded.split(" ")
     start, end = f"(?<![{_WORD}])", f"(?![{_WORD}])"
-    body = r"\s+".join([*(re.escape(w) for w in words[:-1]), _inflected(words[-1])])
-    whole_word_only = len(words) > 1 or len(folded) < 3 or _is_acronym(raw)
-    pattern = f"{start}{body}{end}" if whole_word_only else f"{body}{end}"
+    short = len(folded) < 3  # "ov": not "ove" nor "oven"
+    last = re.escape(words[-1]) if short else _inflected(words[-1])
+    body = r"\s+".join([*(re.escape(w) for w in words[:-1]), last])
+    whole_word_only = len(words) > 1 or short or cased
+    # A word on its own, or the head of a compound whose modifier has _MIN_MODIFIER letters or more.
+    head = f"(?:{start}|(?<=[{_WORD}]{{{_MIN_MODIFIER}}}))"
+    pattern = f"{start}{body}{end}" if whole_word_only else f"{head}{body}{end}"
     if prefix:  # also at the start of a word: the term as a compound's modifier
         pattern += "|" + start + r"\s+".join(re.escape(w) for w in words)
     return pattern
 
 
-@lru_cache(maxsize=512)
-def _compile(terms: tuple[str, ...]) -> re.Pattern | None:
-    patterns = [p for p in (_term_pattern(t) for t in terms) if p]
-    if not patterns:
+def _needle(folded: str) -> str:
+    """A piece of text every match of the term contains: a plain substring test rules most terms out
+    before their regular expression runs (the longest of its words but the last, and the part the last
+    word's spellings share)."""
+    words = folded.split(" ")
+    spellings = [words[-1], *_respelled(words[-1])] if len(folded) >= 3 else [words[-1]]
+    shared = os.path.commonprefix(spellings)
+    return max([*words[:-1], shared], key=len)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(term: str) -> tuple[str, bool, re.Pattern] | None:
+    """(needle, matched in capitals, pattern) of a plain term; None for an empty one."""
+    pattern = _term_pattern(term)
+    if pattern is None:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
-
-
-def _split(terms: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(terms matched on lower-cased text, acronyms matched in capitals)."""
-    terms = tuple(t for t in terms if t and t.strip())
-    return tuple(t for t in terms if not _is_acronym(t)), tuple(t for t in terms if _is_acronym(t))
+    folded, cased, _prefix = _folded_term(term)
+    return _needle(folded), cased, re.compile(pattern)
 
 
 class Text:
@@ -97,7 +157,7 @@ class Text:
     __slots__ = ("folded", "cased")
 
     def __init__(self, text: str):
-        self.cased = _fold(text).translate(_APOSTROPHES)  # "kliko’s" is "kliko's"
+        self.cased = _GLUED.sub(" ", _fold(text)).translate(_APOSTROPHES)  # "kliko’s" is "kliko's"
         self.folded = self.cased.casefold()
 
     def without(self, exclusions: "Matcher") -> "Text":
@@ -120,22 +180,33 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _parse(term: str) -> tuple[str, tuple[str, ...]]:
+    """A term and the terms of its context ("A & B|C" -> ("A", ("B", "C"))); none for a plain term."""
+    word, _, context = term.partition(_CONTEXT)
+    return word.strip(), tuple(c.strip() for c in context.split("|") if c.strip())
+
+
 class Matcher:
     """Matches any of `terms` in a text, none of whose words lie inside one of `exclude`."""
 
     def __init__(self, terms: Iterable[str], exclude: Iterable[str] = ()):
         self.terms = tuple(terms)
-        words, acronyms = _split(self.terms)
-        self._pattern = _compile(words)
-        self._acronyms = _compile(acronyms)
-        self._exclude = Matcher(exclude) if exclude else None
+        parsed = [_parse(t) for t in self.terms if t and t.strip()]
+        self._plain = [c for c in (_compiled(word) for word, context in parsed if not context) if c is not None]
+        # Terms that count only next to one of their context's terms.
+        self._in_context = [(matcher((word,)), matcher(context)) for word, context in parsed if context and word]
+        exclude = tuple(exclude)
+        self._exclude = matcher(exclude) if exclude else None
 
     def spans(self, text: Text) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """Where the terms occur: (spans in the folded text, spans of acronyms in the cased text)."""
-        def find(pattern: re.Pattern | None, haystack: str) -> list[tuple[int, int]]:
-            return [m.span() for m in pattern.finditer(haystack)] if pattern is not None else []
-
-        return find(self._pattern, text.folded), find(self._acronyms, text.cased)
+        """Where the plain terms occur: (spans in the folded text, spans of acronyms in the cased text)."""
+        in_folded: list[tuple[int, int]] = []
+        in_cased: list[tuple[int, int]] = []
+        for needle, cased, pattern in self._plain:
+            haystack = text.cased if cased else text.folded
+            if needle in haystack:
+                (in_cased if cased else in_folded).extend(m.span() for m in pattern.finditer(haystack))
+        return in_folded, in_cased
 
     def matches(self, text: "str | Text") -> bool:
         """Whether `text` (a string, or a Text folded once for several matchers) mentions a term."""
@@ -143,19 +214,25 @@ class Matcher:
             text = Text(text)
         if self._exclude is not None:
             text = text.without(self._exclude)
-        return any(
-            pattern.search(haystack) is not None
-            for pattern, haystack in ((self._pattern, text.folded), (self._acronyms, text.cased))
-            if pattern is not None
-        )
+        for needle, cased, pattern in self._plain:
+            haystack = text.cased if cased else text.folded
+            if needle in haystack and pattern.search(haystack) is not None:
+                return True
+        return any(word.matches(text) and context.matches(text) for word, context in self._in_context)
 
     def matching_terms(self, text: str) -> list[str]:
         folded = Text(text)
         if self._exclude is not None:
             folded = folded.without(self._exclude)
-        return [t for t in self.terms if Matcher([t]).matches(folded)]
+        return [t for t in self.terms if matcher((t,)).matches(folded)]
+
+
+@lru_cache(maxsize=1024)
+def matcher(terms: tuple[str, ...], exclude: tuple[str, ...] = ()) -> Matcher:
+    """A Matcher, built once for the same terms and exclusions (a Matcher does not change)."""
+    return Matcher(terms, exclude)
 
 
 def is_relevant(text: str, terms: Iterable[str], exclude: Iterable[str] = ()) -> bool:
     """The watch filter: the text mentions the city outside the excluded phrases."""
-    return Matcher(terms, exclude).matches(text)
+    return matcher(tuple(terms), tuple(exclude)).matches(text)

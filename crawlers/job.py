@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from core.config.watch import Source
 from core.ingest.policy import Ingest
-from core.store.posts import post_exists
+from core.store.posts import canonical_url, check_post, post_exists
 from core.store.schema import utcnow
 from core.store.sources import RunCounts
 
@@ -42,6 +42,9 @@ class CrawlJob:
     incomplete: int = 0  # items stored short of what they should hold (a teaser whose article failed)
     new_state: dict[str, Any] = field(init=False)
     _filtered_before: frozenset[str] = field(init=False, repr=False)
+    # Posts kept by this crawl (stored, or held for the pipeline's next batch), as the store keys them.
+    _kept_ids: set[str] = field(init=False, repr=False, default_factory=set)
+    _kept_urls: set[str] = field(init=False, repr=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.new_state = copy.deepcopy(self.state)
@@ -87,7 +90,10 @@ class CrawlJob:
         """Stored already, or filtered out by an earlier crawl: not worth fetching again."""
         # Ids are compared as the store keeps them: a person-revealing id as its keyed hash.
         external_id = self.ingest.pseudonymiser.stored_id(external_id)
-        if external_id in self._filtered_before:
+        if external_id in self._filtered_before or external_id in self._kept_ids:
+            return True
+        canon = canonical_url(url)
+        if canon and canon in self._kept_urls:
             return True
         with self.engine.connect() as conn:
             return post_exists(conn, self.source_row.id, external_id, url)
@@ -100,10 +106,49 @@ class CrawlJob:
             del remembered[:-FILTERED_MEMORY]
 
     def save(self, post: dict[str, Any]) -> str:
-        """Store one post in its own transaction: a killed crawl loses at most the post in flight."""
+        """Store one post in its own transaction; returns 'new' or 'duplicate' (raises when it can't)."""
+        prepared = self.hold(post)
         with self.engine.begin() as conn:
-            outcome, _post_id = self.ingest.store(conn, self.source_row, post)
+            outcome, _post_id = self.ingest.store_prepared(conn, [(self.source_row, prepared)])[0]
         return outcome
+
+    def hold(self, post: dict[str, Any]) -> dict[str, Any]:
+        """The post pseudonymised and checked (ValueError when the store can't keep it), remembered as
+        known to this crawl until its batch is stored."""
+        prepared = self.ingest.prepare(self.source_row, post)
+        check_post(prepared)
+        self._kept_ids.add(prepared["external_id"][:512])
+        canon = canonical_url(prepared.get("url"))
+        if canon:
+            self._kept_urls.add(canon)
+        return prepared
+
+    def save_many(self, held: list[dict[str, Any]]) -> list[str | None]:
+        """Store held posts in one transaction; returns 'new' or 'duplicate' for each, None for a post
+        that could not be stored (recorded as a store error). When the batch fails, each post is
+        stored in a transaction of its own, so one bad post loses only itself."""
+        if not held:
+            return []
+        try:
+            with self.engine.begin() as conn:
+                saved = self.ingest.store_prepared(conn, [(self.source_row, post) for post in held])
+            return [outcome for outcome, _ in saved]
+        except Exception:  # retried one by one, where the error is recorded per post
+            logger.warning("source %s: a batch of %d posts could not be stored; storing them one by one",
+                           self.source.name, len(held), exc_info=True)
+            return [self._save_alone(post) for post in held]
+
+    def _save_alone(self, post: dict[str, Any]) -> str | None:
+        try:
+            with self.engine.begin() as conn:
+                return self.ingest.store_prepared(conn, [(self.source_row, post)])[0][0]
+        except Exception as exc:  # one bad post must not end the crawl; the run records why
+            self.store_error(post, exc)
+            return None
+
+    def store_error(self, post: dict[str, Any], exc: Exception) -> None:
+        self.store_errors += 1
+        self.error(f"could not store {post.get('url') or post.get('external_id')}: {exc.__class__.__name__}: {exc}")
 
     def state_to_save(self) -> dict[str, Any] | None:
         """The state to keep after this crawl, or None to keep the old one.

@@ -189,6 +189,9 @@ class CrawlProcess:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        for pipe in (child.stdin, child.stdout):
+            if pipe:
+                pipe.close()
         self.child = None
 
     def close(self) -> None:
@@ -202,6 +205,8 @@ class CrawlProcess:
         except (OSError, subprocess.TimeoutExpired):
             child.kill()
             child.wait()
+        if child.stdout:
+            child.stdout.close()
 
 
 class CrawlPool:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.config.settings import MissingPseudonymKey, Settings, get_settings, require_pseudonym_key
+from core.config.settings import MissingPseudonymKey, Settings, SettingsError, get_settings, require_pseudonym_key
 from core.config.watch import ConfigError, WatchConfig, load_config
 from core.store.db import make_engine, migrate
 
@@ -391,6 +391,16 @@ def model_prepare():
     settings = get_settings()
     console.print(f"basismodel: {base_model_dir(settings.cache_dir)}")
     console.print(f"sentimentmodel: {assembled_dir(settings.cache_dir)}")
+    if settings.runtime == "onnx":
+        # Builds every ONNX variant and measures on this CPU which int8 kernel is fastest and agrees
+        # with fp32; NEWSROOM_QUANTIZE=true then runs that one (sentiment.kernels).
+        from sentiment.scoring import prepare_kernels
+
+        record = prepare_kernels(settings)
+        console.print(f"processor: {record['cpu'].get('model', '?')} ({', '.join(record['cpu'].get('flags', [])) or '-'})")
+        for variant, m in record["measured"].items():
+            console.print(f"  {variant:8} {m['texts_per_s']:>7} teksten/s, labels gelijk aan fp32: {m['label_agreement']:.0%}")
+        console.print(f"int8-keuze: {record['choice'] or 'geen (geen variant gelijk genoeg aan fp32)'} -> {record['path']}")
     # Loading once exports the ONNX graph (NEWSROOM_RUNTIME=onnx), so the first scoring run need not.
     scorer = load_scorer(settings)
     console.print(f"klaar voor scoren: {scorer.model_id} {scorer.model_version} ({settings.runtime})")
@@ -399,21 +409,28 @@ def model_prepare():
 @model_app.command("train")
 def model_train(
     data: Optional[Path] = typer.Option(None, help="map met de gelabelde sets (standaard ../shared/testdata/sentiment)"),
-    out: Optional[Path] = typer.Option(None, help="werkmap: held-out splits, logboek (standaard in de cache)"),
+    out: Optional[Path] = typer.Option(None, help="werkmap: held-out splits, runs, logboek (standaard in de cache)"),
     export_to: Optional[Path] = typer.Option(None, help="waar het model komt (standaard sentiment/model)"),
     epochs: int = typer.Option(4, min=1),
-    xlmt: int = typer.Option(2500, min=0, help="aantal meertalige tweets (XLM-T)"),
-    xed: int = typer.Option(2400, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
+    seeds: str = typer.Option(",".join(str(s) for s in range(13, 29)), help="seeds, één run per seed en leersnelheid"),
+    lrs: str = typer.Option("5e-5", help="leersnelheden, één run per seed en leersnelheid"),
+    device: str = typer.Option("cpu", help="cpu, of cuda op een machine met GPU"),
+    xlmt: int = typer.Option(0, min=0, help="aantal meertalige tweets (XLM-T)"),
+    xed: int = typer.Option(0, min=0, help="aantal ondertitelregels (XED, pos/neg)"),
     stop_after_epoch: Optional[int] = typer.Option(None, min=1, help="stoppen na dit aantal epochs (schema blijft --epochs)"),
-    seed: int = typer.Option(13),
     corrections: bool = typer.Option(True, help="correcties van het webcareteam uit de database meenemen"),
 ):
     """Het meegeleverde sentimentmodel bijtrainen (vaste seeds; zie sentiment/model/MODEL_CARD.md)."""
     from sentiment.train import TrainOptions, corrections_from_store, train
 
     settings = get_settings()
-    options = TrainOptions(epochs=epochs, xlmt=xlmt, xed=xed, seed=seed, out=out, export_to=export_to,
-                           threads=settings.threads, stop_after_epoch=stop_after_epoch)
+    try:
+        options = TrainOptions(epochs=epochs, xlmt=xlmt, xed=xed, out=out, export_to=export_to, device=device,
+                               seeds=[int(x) for x in seeds.split(",")], lrs=[float(x) for x in lrs.split(",")],
+                               threads=settings.threads, stop_after_epoch=stop_after_epoch)
+    except ValueError:
+        err.print("--seeds en --lrs zijn lijsten met komma's, bv. --seeds 13,14 --lrs 5e-5")
+        raise typer.Exit(2)
     if data:
         options.data_dir = data
     if corrections:
@@ -580,7 +597,12 @@ def privacy_erase(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as exc:
+        # A setting that cannot work (e.g. THEME_CSS naming no file): said plainly, not as a traceback.
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ Queues, to specialise workers with `newsroom worker --queues`:
 - `crawl`: one job per source crawl, with the source's lock (never two crawls of one source at a time)
   and queueing lock (at most one waiting); the crawl itself also holds its store lock (crawlers.run).
 - `score`: sentiment scoring; jobs run side by side on several workers, each claiming its own batches.
-- `work`: planning crawls, themes and alerts, alert delivery, retention, the newsletter, and taking
-  back the jobs of workers that died (`kill -9`, a lost machine) so another worker runs them again.
+- `work`: planning crawls, themes and alerts, alert delivery, retention, the newsletter, taking
+  back the jobs of workers that died (`kill -9`, a lost machine) so another worker runs them again,
+  and deleting the queue's own finished jobs after a week (prune_jobs).
 
 The work itself is the same functions `newsroom run` schedules with APScheduler (newsroom.jobs), with
 the same once-only guarantees, so both ways can even run side by side on one store.
@@ -198,6 +199,26 @@ def newsletter(timestamp: int) -> str | None:
     if not config.newsletter.recipients or not ctx.settings.smtp_url:
         return None
     return jobs.newsletter_job(ctx.engine, config, ctx.settings)
+
+
+# --- the queue's own housekeeping ----------------------------------------------------------------
+
+# Finished jobs a worker did not delete (failed, cancelled, aborted; successful ones go when they end,
+# run_worker) are kept this long for inspection (`procrastinate`'s shell, /metrics' failures), then
+# deleted with their events, so the queue's tables stay small.
+JOBS_KEPT_HOURS = 7 * 24
+
+
+@tasks.periodic(cron="45 3 * * *", periodic_id="prune_jobs")
+@tasks.task(name="prune_jobs", queue="work", pass_context=True, queueing_lock="prune_jobs")
+async def prune_jobs(context, timestamp: int) -> None:
+    await prune_finished_jobs(context.app)
+
+
+async def prune_finished_jobs(app: procrastinate.App, hours: int = JOBS_KEPT_HOURS) -> None:
+    """Delete the jobs that ended (in any final state) more than `hours` ago, with their events."""
+    await app.job_manager.delete_old_jobs(nb_hours=hours, include_failed=True, include_cancelled=True,
+                                          include_aborted=True)
 
 
 # --- workers that died ---------------------------------------------------------------------------

@@ -24,6 +24,9 @@ class Example:
     text: str
     label: str
     source: str
+    # Examples of one group (the sentences of one review and the review itself) are never split
+    # across training, dev and held-out: a held-out review must not have its sentences trained on.
+    group: str = ""
 
 
 def _clean(text: str) -> str:
@@ -37,12 +40,42 @@ def read_restaurants(path: Path) -> list[Example]:
     for sentence in ET.parse(path).getroot().iter("sentence"):
         text = _clean(sentence.findtext("text") or "")
         polarities = {op.get("polarity") for op in sentence.iter("Opinion")}
+        review = (sentence.get("id") or "").rpartition(":")[0]
         if not text:
             continue
         if not polarities:
-            examples.append(Example(text, "neutral", "restaurants"))
+            examples.append(Example(text, "neutral", "restaurants", review))
         elif len(polarities) == 1 and next(iter(polarities)) in LABELS:
-            examples.append(Example(text, polarities.pop(), "restaurants"))
+            examples.append(Example(text, polarities.pop(), "restaurants", review))
+    return examples
+
+
+def read_reviews(path: Path, dominance: int = 3) -> list[Example]:
+    """The same restaurant reviews as whole texts (the `textlevel` file): positive or negative when that
+    polarity's opinions outnumber the other's `dominance` times; mixed reviews are left out (no one label
+    fits them). These are the long texts: a median of about 50 words, up to 530."""
+    examples = []
+    for review in ET.parse(path).getroot().iter("Review"):
+        text = _clean(" ".join(s.findtext("text") or "" for s in review.iter("sentence")))
+        polarities = [op.get("polarity") for op in review.iter("Opinion")]
+        pos, neg = polarities.count("positive"), polarities.count("negative")
+        label = "positive" if pos > neg and pos >= dominance * neg else "negative" if neg > pos and neg >= dominance * pos else None
+        if text and label:
+            examples.append(Example(text, label, "reviews", review.get("rid") or ""))
+    return examples
+
+
+def read_news(path: Path) -> list[Example]:
+    """Dutch news headlines (ecosent, 2015) coded by trained human coders: `label<TAB>text<TAB>medium<TAB>
+    date<TAB>id` with a header."""
+    examples = []
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            label, text, *rest = line.rstrip("\n").split("\t")
+            text = _clean(text)
+            if text and label in LABELS:
+                examples.append(Example(text, label, "news", rest[-1] if rest else ""))
     return examples
 
 
@@ -93,6 +126,37 @@ def stratified_split(examples: list[Example], test_fraction: float, seed: int) -
         test += group[:cut]
         train += group[cut:]
     return train, test
+
+
+def group_split(groups: list[str], fractions: tuple[float, ...], seed: int) -> list[set[str]]:
+    """The distinct groups shuffled with `seed` and cut into parts of the given fractions (the rest last)."""
+    distinct = sorted(set(groups))
+    random.Random(seed).shuffle(distinct)
+    parts, start = [], 0
+    for fraction in fractions:
+        end = start + round(len(distinct) * fraction)
+        parts.append(set(distinct[start:end]))
+        start = end
+    parts.append(set(distinct[start:]))
+    return parts
+
+
+def unique(examples: list[Example]) -> list[Example]:
+    """One example per distinct text (case and spacing ignored), in first-seen order; a text labelled two
+    ways is dropped. Retweets and syndicated headlines would otherwise sit on both sides of a split."""
+    labels: dict[str, set[str]] = {}
+    first: dict[str, Example] = {}
+    for e in examples:
+        key = " ".join(e.text.lower().split())
+        labels.setdefault(key, set()).add(e.label)
+        first.setdefault(key, e)
+    return [e for key, e in first.items() if len(labels[key]) == 1]
+
+
+def dedupe(examples: list[Example]) -> list[Example]:
+    """The last example of each distinct text (case and spacing ignored): a later correction wins."""
+    latest = {" ".join(e.text.lower().split()): e for e in examples}
+    return list(latest.values())
 
 
 def sample(examples: list[Example], n: int, seed: int, stratify: bool = True) -> list[Example]:

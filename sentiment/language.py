@@ -14,6 +14,11 @@ Flemish is Dutch. Gronings and Frisian are not among lingua's languages; measure
 each (tests/sentiment/test_language.py), the gate calls most of them Dutch or uncertain, so they are
 scored as Dutch (the model reads them as Dutch with odd spelling), and a few short Frisian ones come
 out as another language. docs/language.md has the figures and the reasoning.
+
+Cost: the gate reads a text's first PREFIX_CHARS characters (cut at a word boundary), which tell
+the language of a post or an article as well as the whole does and keep a long article as cheap as
+a tweet; `detect_many` hands a batch to lingua's parallel detector in one call. Measured share of
+the scoring time: benchmarks/sentiment_throughput.py ("gate share").
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DUTCH = "nl"
+PREFIX_CHARS = 300
 LANGUAGES = ("DUTCH", "ENGLISH", "GERMAN", "FRENCH", "SPANISH", "ITALIAN", "PORTUGUESE", "TURKISH", "ARABIC", "POLISH")
 
 
@@ -52,14 +58,20 @@ class LanguageGate:
 
     def detect(self, text: str, hint: str | None = None) -> Detected:
         """The text's language; `hint` (a platform's tag) decides only where the text is uncertain."""
-        detected = self._detect(text)
-        hint = (hint or "").lower()[:2]
-        if detected.certain or not hint or hint == DUTCH:
-            return detected
-        return Detected(hint, False, False)
+        return self.detect_many([text], [hint])[0]
 
-    def _detect(self, text: str) -> Detected:
-        values = self.detector.compute_language_confidence_values(text)
+    def detect_many(self, texts: list[str], hints: list[str | None] | None = None) -> list[Detected]:
+        """detect() for a batch: lingua reads the texts' prefixes in parallel, in one call."""
+        prefixes = [prefix(t) for t in texts]
+        values = self.detector.compute_language_confidence_values_in_parallel(prefixes)
+        results = []
+        for text, found, hint in zip(prefixes, values, hints or [None] * len(texts)):
+            detected = self._decide(text, found)
+            hint = (hint or "").lower()[:2]
+            results.append(detected if detected.certain or not hint or hint == DUTCH else Detected(hint, False, False))
+        return results
+
+    def _decide(self, text: str, values) -> Detected:
         if not values or values[0].value == 0.0:
             return Detected(None, True, False)
         top = values[0]
@@ -70,3 +82,12 @@ class LanguageGate:
         if top.value - dutch >= self.margin and len(text.split()) >= self.min_words:
             return Detected(top_lang, False, True)
         return Detected(None, True, False)
+
+
+def prefix(text: str, limit: int = PREFIX_CHARS) -> str:
+    """The first `limit` characters of a text, not cutting a word in two."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return cut[:space] if space > limit // 2 else cut

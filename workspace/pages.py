@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from core.analytics.emerging import list_alerts
 from core.analytics.stories import top_stories
-from core.analytics.summary import summary
 from core.analytics.themes import theme_stats
 from core.analytics.timeline import timeline
 from core.analytics.wall import get_crisis, source_problems
@@ -32,6 +31,7 @@ from core.vocabulary import LABELS
 
 from .auth import Adviseur, Webcare, client, may
 from .filters import PERIODS, SORTS, highlight, read_search
+from .overview import overview_figures
 from .web import not_found, render
 
 router = APIRouter(tags=["werkruimte"], include_in_schema=False)
@@ -75,15 +75,15 @@ def _back(path: str, **params: str) -> RedirectResponse:
 def overview(request: Request, account: Webcare):
     app = request.app.state
     with _conn(request) as conn:
-        mood = summary(conn, PostFilter(), window=timedelta(hours=24))
+        # Mood and themes: the costly part, kept a minute at most (workspace/overview.py); the rest is live.
+        figures = overview_figures(app).get(conn, app.config.themes)
         open_alerts = list_alerts(conn, status="open", limit=10)
-        themes = theme_stats(conn, app.config.themes, window=timedelta(hours=24))["themes"]
         # Index lookups only (as the wall): /bronnen has the full health, which counts every post.
         sources = source_problems(conn)
         newest = list_posts(conn, PostFilter(), limit=10)["items"]
     return render(request, "overview.html", {
-        "title": "Overzicht", "mood": mood, "alerts": open_alerts, "themes": themes[:8],
-        "sources": sources, "newest": newest, "safe_link": safe_link,
+        "title": "Overzicht", "mood": figures["mood"], "figures_at": figures["at"], "alerts": open_alerts,
+        "themes": figures["themes"][:8], "sources": sources, "newest": newest, "safe_link": safe_link,
     })
 
 

@@ -1,19 +1,12 @@
 """Emerging issues and alerts: themes and new terms whose volume rises well above their own baseline.
 
 Each theme is compared with itself, in stories (syndicated copies of one story count once, at their
-first appearance; a story is negative when most of its copies are): the last hour and the last 24
-hours against what the same windows normally hold. "Normally" knows the rhythm of the day and the
-week: with four weeks of history it is the same window one, two, three and four weeks back (the same
-hour of the same weekday: a Monday morning is compared with Monday mornings); while history is
-shorter, the plain mean of the 24 hours (for the last hour) or 14 days (for the last day) before.
-
-A theme is an issue when its recent count
-- reaches `alerts.min_posts`,
-- is at least `alerts.sensitivity` times what the baseline predicts (never less than one story), and
-- is significant: the chance of at least that many under the baseline's rate is below
-  `alerts.significance`. The test is the exact conditional test of two Poisson counts (the recent count
-  given the recent plus the baseline count is binomial), so a baseline estimated from few stories
-  demands a larger rise than a well-known one.
+first appearance; a story is negative when most of its copies are): its stories and its negative
+stories in the last half hour, hour and three hours against what the same windows normally hold,
+the strongest evidence counting. "Normally" knows the rhythm of the day and the week (the same window
+on the earlier days, and the same hour of the week over the last four weeks), and a rise must be of
+some size (`alerts.min_posts` stories, as many above normal) and significant (`alerts.significance`):
+core.analytics.signals holds the test, which benchmarks/signals_backtest.py replays.
 Words that suddenly appear in many posts of the last hour are issues of kind "term".
 
 run_alerts() turns issues into rows of the alerts table, at most one per theme or term per cooldown.
@@ -21,15 +14,13 @@ run_alerts() turns issues into rows of the alerts table, at most one per theme o
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
 
-from scipy.stats import binom
 from sqlalchemy import Connection, and_, desc, func, insert, select
 
+from core.analytics.signals import DAY, MAX_DAYS, SEASON_WEEKS, WEEK, WINDOWS, Evidence, baselines, count, strongest
 from core.config.watch import Alerts, WatchConfig, parse_duration
 from core.matching import fold
 from core.store.alerts import OPENING_ALERTS
@@ -37,22 +28,9 @@ from core.store.filters import PostFilter
 from core.store.locks import serialise
 from core.store.schema import alerts, post_themes, posts, scores, utcnow
 
-
-@dataclass(frozen=True)
-class Comparison:
-    name: str  # the recent window as people say it
-    recent: timedelta
-    baseline: timedelta  # the plain mean's span while history is short
-    baseline_name: str
-
-
-COMPARISONS = (
-    Comparison("1h", timedelta(hours=1), timedelta(hours=24), "24h"),
-    Comparison("24h", timedelta(hours=24), timedelta(days=14), "14d"),
-)
-# The seasonal baseline: the same window this many weeks back, once history reaches that far.
-WEEK = timedelta(days=7)
-SEASON_WEEKS = 4
+# Term detection: the last hour's words against the 24 hours before.
+TERM_RECENT = timedelta(hours=1)
+TERM_BASELINE = timedelta(hours=24)
 MAX_POST_IDS = 50
 TOP_TERMS = 5
 MAX_TERM_ISSUES = 5
@@ -81,50 +59,6 @@ def _words(text: str) -> set[str]:
 
 def _net(pos: int, neg: int, total: int) -> float | None:
     return round(100 * (pos - neg) / total, 1) if total else None
-
-
-# --- the test: pure functions of event times, shared with benchmarks/signals_backtest.py -----------
-
-@dataclass(frozen=True)
-class Baseline:
-    name: str  # "4w" (the same window in each of the last four weeks) or the comparison's plain span
-    count: int  # stories in the baseline windows together
-    windows: float  # how many recent windows' worth the baseline covers
-
-    @property
-    def expected(self) -> float:
-        return self.count / self.windows
-
-
-def _count(times: Sequence[datetime], since: datetime, until: datetime) -> int:
-    return bisect_left(times, until) - bisect_left(times, since)
-
-
-def baseline(times: Sequence[datetime], now: datetime, comparison: Comparison, history_start: datetime) -> Baseline | None:
-    """What the recent window of `comparison` normally holds, from the sorted event `times` before it.
-
-    None while history is too short to be anyone's "normal" (else everything is new on the first day)."""
-    split = now - comparison.recent
-    if now - history_start >= SEASON_WEEKS * WEEK + comparison.recent:
-        count = sum(_count(times, split - k * WEEK, now - k * WEEK) for k in range(1, SEASON_WEEKS + 1))
-        return Baseline(f"{SEASON_WEEKS}w", count, SEASON_WEEKS)
-    span = min(comparison.baseline, split - history_start)
-    if span < 2 * comparison.recent:
-        return None
-    return Baseline(comparison.baseline_name, _count(times, split - span, split), span / comparison.recent)
-
-
-def p_value(recent: int, base: Baseline) -> float:
-    """P(at least `recent` of the recent + baseline events fall in the recent window | equal rates)."""
-    if recent <= 0:
-        return 1.0
-    return float(binom.sf(recent - 1, recent + base.count, 1 / (1 + base.windows)))
-
-
-def fires(recent: int, base: Baseline, settings: Alerts) -> bool:
-    """A rise that is large enough (min_posts, sensitivity) and not chance (significance)."""
-    return (recent >= settings.min_posts and recent >= settings.sensitivity * max(base.expected, 1.0)
-            and p_value(recent, base) < settings.significance)
 
 
 # --- the store's side --------------------------------------------------------------------------------
@@ -214,46 +148,44 @@ def _tally(stories: dict[int, dict], since: datetime, until: datetime) -> Counte
     return tally
 
 
-def _theme_issue(conn, conditions, theme, comparison: Comparison, found: _ThemeStories, now: datetime,
-                 history_start: datetime, settings: Alerts, theme_words: set[str]) -> dict | None:
-    """The theme's issue in this comparison's window, or None when neither its stories nor its negative
-    stories rise."""
-    volume = baseline(found.times, now, comparison, history_start)
-    negative = baseline(found.negative_times, now, comparison, history_start)
-    if volume is None or negative is None:
+def _theme_issue(conn, conditions, theme, found: _ThemeStories, now: datetime, history_start: datetime,
+                 settings: Alerts, theme_words: set[str]) -> dict | None:
+    """The theme's issue now, or None when neither its stories nor its negative stories rise."""
+    by_volume = strongest(found.times, now, history_start, settings)
+    by_negative = None if by_volume else strongest(found.negative_times, now, history_start, settings)
+    evidence: Evidence | None = by_volume or by_negative
+    if evidence is None:
         return None
-    split = now - comparison.recent
-    recent = _count(found.times, split, now)
-    recent_negative = _count(found.negative_times, split, now)
-    by_volume = fires(recent, volume, settings)
-    by_negative = not by_volume and fires(recent_negative, negative, settings)
-    if not (by_volume or by_negative):
-        return None
+    window = evidence.window
+    split = now - window.span
+    volume = baselines(found.times, now, window.span, history_start)[0]
+    negative = baselines(found.negative_times, now, window.span, history_start)[0]
+    recent = count(found.times, split, now)
+    recent_negative = count(found.negative_times, split, now)
     rows = _recent_posts(conn, conditions, split, now, theme=theme.name)
     if by_negative:
         rows = sorted(rows, key=lambda r: r.label != "negative")
     now_tally = _tally(found.stories, split, now)
-    # The sentiment before: the stories of the plain span before the window, whatever the baseline.
-    before = _tally(found.stories, split - comparison.baseline, split)
+    # The sentiment before: the stories of the day before the window.
+    before = _tally(found.stories, split - DAY, split)
     net = _net(now_tally["positive"], now_tally["negative"], now_tally["stories"])
     previous = _net(before["positive"], before["negative"], before["stories"])
-    base = volume if by_volume else negative
-    n = recent if by_volume else recent_negative
     what = "berichten" if by_volume else "negatieve berichten"
     copies = f" ({now_tally['posts']} met overnames)" if now_tally["posts"] > recent else ""
     return {
         "kind": "theme",
         "key": theme.name,
-        "title": f"{theme.title}: {n} {what}{copies} {_period(comparison)} (normaal {_number(base.expected)})",
+        "title": f"{theme.title}: {evidence.recent} {what}{copies} {window.period} "
+                 f"(normaal {_number(evidence.base.expected)})",
         "page": theme.page or None,
-        "window": comparison.name,
+        "window": window.name,
         "baseline": volume.name,
         "trigger": "volume" if by_volume else "negative",
         "posts": recent,
         "copies": now_tally["posts"],
         "expected": round(volume.expected, 2),
         "growth": _growth(recent, volume.expected),
-        "p_value": float(f"{p_value(n, base):.3g}"),
+        "p_value": float(f"{evidence.p_value:.3g}"),
         "negative": recent_negative,
         "negative_expected": round(negative.expected, 2),
         "negative_growth": _growth(recent_negative, negative.expected),
@@ -268,9 +200,10 @@ def _theme_issue(conn, conditions, theme, comparison: Comparison, found: _ThemeS
 def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
            filters: PostFilter = PostFilter()) -> list[dict]:
     """Emerging issues now, strongest first. Each: kind ('theme' | 'term'), key, title, page, window,
-    baseline ('4w', '24h', '14d'), trigger ('volume' | 'negative'), posts (stories), copies (their
+    baseline ('<n>d': the earlier days; terms '24h'), trigger ('volume' | 'negative'), posts (stories), copies (their
     posts), expected, growth, p_value, negative, negative_expected, negative_growth, net_sentiment,
-    previous_net_sentiment, sentiment_change, top_terms, post_ids."""
+    previous_net_sentiment, sentiment_change, top_terms, post_ids. window: the theme issue's strongest window
+    (30m, 1h, 3h; terms 1h)."""
     now = now or utcnow()
     conditions = filters.replace(since=None, until=None, theme=None).conditions()
     theme_words = {w for theme in config.themes for term in theme.terms for w in fold(term.rstrip("*")).split()}
@@ -280,14 +213,13 @@ def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
     history_start = conn.execute(select(func.min(posts.c.published_at)).where(*conditions)).scalar()
     if history_start is not None:
         history_start = min(history_start, now)
-        longest = max(c.recent + max(c.baseline, SEASON_WEEKS * WEEK) for c in COMPARISONS)
+        # The windows' earlier days (or the same hour of the week four weeks back), and the day before.
+        longest = max(w.span for w in WINDOWS) + max(MAX_DAYS * DAY, SEASON_WEEKS * WEEK)
         by_theme = _theme_stories(conn, conditions, max(history_start, now - longest), now)
-        for comparison in COMPARISONS:
-            for theme in config.themes:
-                if ("theme", theme.name) in issues or theme.name not in by_theme:
-                    continue
-                issue = _theme_issue(conn, conditions, theme, comparison, by_theme[theme.name], now,
-                                     history_start, config.alerts, theme_words)
+        for theme in config.themes:
+            if theme.name in by_theme:
+                issue = _theme_issue(conn, conditions, theme, by_theme[theme.name], now, history_start,
+                                     config.alerts, theme_words)
                 if issue is not None:
                     issues[("theme", theme.name)] = issue
 
@@ -297,9 +229,8 @@ def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
 
 def _term_issues(conn, conditions, now, sensitivity, min_posts, exclude) -> dict:
     """Words in many posts of the last hour that the 24 hours before hardly had."""
-    comparison = COMPARISONS[0]
-    split, since = now - comparison.recent, now - comparison.recent - comparison.baseline
-    ratio = comparison.recent / comparison.baseline
+    split, since = now - TERM_RECENT, now - TERM_RECENT - TERM_BASELINE
+    ratio = TERM_RECENT / TERM_BASELINE
     rows = conn.execute(
         select(posts.c.id, posts.c.title, posts.c.text, posts.c.published_at, scores.c.label)
         .outerjoin(scores, scores.c.post_id == posts.c.id)
@@ -340,10 +271,10 @@ def _term_issues(conn, conditions, now, sensitivity, min_posts, exclude) -> dict
         issues[("term", word)] = {
             "kind": "term",
             "key": word,
-            "title": f"Opkomend woord ‘{word}’: {n} berichten {_period(comparison)} (normaal {_number(expected)})",
+            "title": f"Opkomend woord ‘{word}’: {n} berichten in het afgelopen uur (normaal {_number(expected)})",
             "page": None,
-            "window": comparison.name,
-            "baseline": comparison.baseline_name,
+            "window": "1h",
+            "baseline": "24h",
             "trigger": "volume",
             "posts": n,
             "expected": round(expected, 2),
@@ -358,10 +289,6 @@ def _term_issues(conn, conditions, now, sensitivity, min_posts, exclude) -> dict
             "post_ids": [r.id for r in matched[:MAX_POST_IDS]],
         }
     return issues
-
-
-def _period(comparison: Comparison) -> str:
-    return "in het afgelopen uur" if comparison.recent <= timedelta(hours=1) else "in de afgelopen 24 uur"
 
 
 def _number(value: float) -> str:
@@ -387,7 +314,9 @@ def run_alerts(conn: Connection, config: WatchConfig, now: datetime | None = Non
         if recent is not None:
             continue
         details = {k: v for k, v in issue.items() if k not in ("kind", "key", "title", "page", "post_ids")}
-        loud = issue["trigger"] == "negative" or (issue["growth"] or 0) >= 2 * config.alerts.sensitivity
+        # Growth is None where nothing was expected: then every story is growth.
+        growth = issue["growth"] if issue["growth"] is not None else issue["posts"]
+        loud = issue["trigger"] == "negative" or growth >= 2 * config.alerts.sensitivity
         severity = "critical" if loud else "warning"
         opened.append(conn.execute(
             insert(alerts).values(

@@ -34,9 +34,10 @@ class Settings(BaseSettings):
     neutral_margin: float = Field(default=0.5, ge=0.0, le=1.0)
     # Posts not in Dutch: false = stored with their language, left unscored; true = scored, flagged.
     score_other_languages: bool = False
-    # Dynamic int8 quantisation of the sentiment model: about 1.4x faster on CPU, but it cost the
-    # shipped model 3 macro-F1 points on held-out Dutch data (sentiment/model/MODEL_CARD.md): off.
-    quantize: bool = False
+    # int8 sentiment model (the default): the ONNX kernel `newsroom model prepare` measured fastest on
+    # this CPU (sentiment.kernels), smoothed, FFN output products in fp32. Faster and ~0.3 GB less memory
+    # at fp32's pooled held-out macro-F1 (sentiment/model/MODEL_CARD.md); false scores in fp32.
+    quantize: bool = True
     smtp_url: str = ""
     api_token: str = ""
     # When true, API reads need a token too (API token or read token); writes always need the API token.
@@ -71,6 +72,31 @@ class Settings(BaseSettings):
     # The workspace: hours a sign-in lasts, and a line for the login page (the demo names its accounts).
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_notice: str = ""
+    # Single sign-on through an OpenID Connect provider (workspace.oidc, docs/oidc.md); off while the
+    # issuer is empty. The issuer's /.well-known/openid-configuration says the rest.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    # What the login page's button says: "Inloggen met <name>".
+    oidc_provider_name: str = "single sign-on"
+    # The ID-token claim that is the account name, and (optional) the claim with the role(s); the
+    # role map names which claim value is which role ("Newsroom-Beheer:beheer,…"; empty: the role names).
+    oidc_name_claim: str = "preferred_username"
+    oidc_role_claim: str = ""
+    oidc_role_map: str = ""
+    # true: a first sign-on creates its account with OIDC_DEFAULT_ROLE (or the claimed role); false:
+    # only accounts beheer created can sign on.
+    oidc_create_accounts: bool = False
+    oidc_default_role: Literal["webcare", "adviseur", "beheer"] = "webcare"
+    # The callback address registered at the provider; empty: derived from the request.
+    oidc_redirect_uri: str = ""
+    # The city's own NL Design System tokens (a CSS file of custom properties, loaded after the
+    # default tokens), the class its tokens are scoped to, a logo file and the organisation's name.
+    theme_css: str = ""
+    theme_class: str = ""
+    theme_logo: str = ""
+    theme_organisation: str = ""
 
 
     @field_validator("api_tokens")
@@ -108,6 +134,11 @@ def _parse_tokens(value: str) -> dict[str, str]:
 # Keys that are no secret: the old default and what example files suggest.
 WEAK_PSEUDONYM_KEYS = {"", "change-me", "changeme", "secret", "geheim"}
 MIN_PSEUDONYM_KEY = 16
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work (a missing file, an impossible value), found when a part that uses it
+    starts; the message names the NEWSROOM_ variable and what is wrong. The CLI prints it plainly."""
 
 
 class MissingPseudonymKey(ValueError):

@@ -26,7 +26,7 @@ from core.config.settings import PROJECT_ROOT, Settings
 from core.config.watch import WatchConfig
 from core.ingest.policy import Ingest
 from core.store import audit
-from core.store.posts import post_exists
+from core.store.posts import check_post, post_exists
 from core.store.sources import get_source, sync_sources
 from core.vocabulary import Channel
 
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MAPPINGS = PROJECT_ROOT / "config" / "import"
 MAX_LISTED_ERRORS = 500
+# Posts stored per transaction: a file or request of thousands of lines in a few dozen transactions.
+IMPORT_BATCH = 500
 
 
 class ImportedEngagement(BaseModel):
@@ -285,17 +287,54 @@ def read_file(path: Path, *, mapping: str | Path | None = None, source: str | No
 
 def import_posts(engine: Engine, config: WatchConfig, settings: Settings, rows: Iterable[tuple[int, Any]],
                  *, actor: str, via: str) -> ImportResult:
-    """Validate and store each row, one transaction per post; audit the import as a whole."""
+    """Validate each row and store the valid ones IMPORT_BATCH at a time, each batch in one transaction
+    (a batch that fails is stored post by post, so a store error loses its own line only); audit the
+    import as a whole."""
     ingest = Ingest(config, settings)
     configured = {s.name for s in config.sources}
     known: dict[str, Any] = {}
     result = ImportResult()
     per_source: dict[str, int] = {}
+    held: list[tuple[int, str, Any, dict[str, Any]]] = []  # (line, source name, source row, item)
+    kept: set[tuple[int, str]] = set()  # (source id, stored id) of the held posts: parents of later replies
 
     def fail(*errors: LineError) -> None:
         result.error_count += len(errors)
         room = MAX_LISTED_ERRORS - len(result.errors)
         result.errors.extend(errors[:max(room, 0)])
+
+    def count(name: str, outcome: str) -> None:
+        if outcome == "new":
+            result.new += 1
+            per_source[name] = per_source.get(name, 0) + 1
+        else:
+            result.duplicates += 1
+
+    def flush() -> None:
+        batch = held[:]
+        held.clear()
+        kept.clear()
+        if not batch:
+            return
+        try:
+            with engine.begin() as conn:
+                saved = ingest.store_prepared(conn, [(row, item) for _, _, row, item in batch])
+        except Exception:  # stored one by one below, where a failing line is reported
+            log.warning("import: a batch of %d posts could not be stored; storing them one by one", len(batch),
+                        exc_info=True)
+        else:
+            for (_, name, _, _), (outcome, _) in zip(batch, saved):
+                count(name, outcome)
+            return
+        for line, name, row, item in batch:
+            try:
+                with engine.begin() as conn:
+                    outcome, _ = ingest.store_prepared(conn, [(row, item)])[0]
+            except Exception as exc:  # a store error loses this line only
+                log.exception("import: line %d could not be stored", line)
+                fail(LineError(line=line, field=None, reason=f"opslaan mislukt: {type(exc).__name__}"))
+                continue
+            count(name, outcome)
 
     for line, data in rows:
         result.lines += 1
@@ -311,38 +350,46 @@ def import_posts(engine: Engine, config: WatchConfig, settings: Settings, rows: 
                            f"configuratie (ingesteld: {', '.join(sorted(configured)) or 'geen'})"))
             continue
         try:
-            with engine.begin() as conn:
-                row = known.get(post.source)
-                if row is None:
+            row = known.get(post.source)
+            if row is None:
+                with engine.begin() as conn:
                     try:
                         row = get_source(conn, post.source)
                     except KeyError:  # configured since the store last synced its sources
                         sync_sources(conn, config)
                         row = get_source(conn, post.source)
-                    known[post.source] = row
-                if post.channel and post.channel != row.channel:
-                    fail(LineError(line=line, field="channel", reason=f"bron {post.source!r} is kanaal {row.channel!r}, "
-                                   f"niet {post.channel!r}"))
-                    continue
-                item = post.item()
-                parent = post.parent_external_id
-                # As in a crawl: a reply in a conversation that was kept is kept too.
-                if not ingest.relevant(row, item) and not (
-                        parent and post_exists(conn, row.id, ingest.pseudonymiser.stored_id(parent))):
-                    result.not_relevant += 1
-                    continue
-                outcome, _post_id = ingest.store(conn, row, item)
+                known[post.source] = row
+            if post.channel and post.channel != row.channel:
+                fail(LineError(line=line, field="channel", reason=f"bron {post.source!r} is kanaal {row.channel!r}, "
+                               f"niet {post.channel!r}"))
+                continue
+            item = post.item()
+            # As in a crawl: a reply in a conversation that was kept is kept too (held or stored).
+            if not ingest.relevant(row, item) and not (post.parent_external_id and _parent_kept(
+                    engine, ingest, row, post.parent_external_id, kept)):
+                result.not_relevant += 1
+                continue
+            item = ingest.prepare(row, item)
+            check_post(item)
         except Exception as exc:  # a store error loses this line only
             log.exception("import: line %d could not be stored", line)
             fail(LineError(line=line, field=None, reason=f"opslaan mislukt: {type(exc).__name__}"))
             continue
-        if outcome == "new":
-            result.new += 1
-            per_source[post.source] = per_source.get(post.source, 0) + 1
-        else:
-            result.duplicates += 1
+        held.append((line, post.source, row, item))
+        kept.add((row.id, item["external_id"]))
+        if len(held) >= IMPORT_BATCH:
+            flush()
+    flush()
     with engine.begin() as conn:
         audit.record(conn, actor, "import", {
             "via": via, "lines": result.lines, "new": result.new, "duplicates": result.duplicates,
             "not_relevant": result.not_relevant, "errors": result.error_count, "new_per_source": per_source})
     return result
+
+
+def _parent_kept(engine: Engine, ingest: Ingest, row, parent: str, held: set[tuple[int, str]]) -> bool:
+    stored_id = ingest.pseudonymiser.stored_id(parent)
+    if (row.id, stored_id) in held:
+        return True
+    with engine.connect() as conn:
+        return post_exists(conn, row.id, stored_id)

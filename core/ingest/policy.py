@@ -2,7 +2,10 @@
 
 One place decides what the newsroom keeps (data minimisation): posts from non-local sources only when
 they mention the watch terms; private authors and @mentions pseudonymised; then stored
-(core.store.posts.save_post), tagged with its themes and put in its story.
+(core.store.posts.save_posts), tagged with its themes and put in its story.
+
+Posts are stored a batch at a time (`ingest_posts`): a crawl, an import or the API stores hundreds of
+posts in a handful of statements; `ingest_post` is a batch of one, through the same code.
 """
 from __future__ import annotations
 
@@ -12,11 +15,11 @@ from sqlalchemy import Connection
 
 from core.config.settings import Settings
 from core.config.watch import Theme, WatchConfig
+from core.ingest import themes as theme_tagging
 from core.ingest.privacy import Pseudonymiser
-from core.ingest.stories import assign_story
-from core.ingest.themes import tag_post
+from core.ingest.stories import NewPost, assign_stories
 from core.matching import is_relevant
-from core.store.posts import canonical_url, content_hash, save_post
+from core.store.posts import Saved, add_post_themes, save_posts
 
 
 class Ingest:
@@ -31,18 +34,43 @@ class Ingest:
         text = f"{item.get('title') or ''}\n{item.get('text') or ''}"
         return is_relevant(text, self.config.watch.terms, self.config.watch.exclude)
 
+    def prepare(self, source, item: dict[str, Any]) -> dict[str, Any]:
+        """The item as the store will keep it: private people pseudonymised (once: not idempotent)."""
+        return self.pseudonymiser.apply(item, source.channel)
+
     def store(self, conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]:
         """Pseudonymise and store one relevant item; returns ('new' | 'duplicate', post id)."""
-        item = self.pseudonymiser.apply(item, source.channel)
-        return ingest_post(conn, source, item, themes=self.config.themes)
+        return self.store_prepared(conn, [(source, self.prepare(source, item))])[0]
+
+    def store_many(self, conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) -> list[tuple[str, int]]:
+        """Pseudonymise and store relevant (source row, item) pairs; ('new' | 'duplicate', post id) each."""
+        return self.store_prepared(conn, [(source, self.prepare(source, item)) for source, item in batch])
+
+    def store_prepared(self, conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) -> list[tuple[str, int]]:
+        """Store pairs whose items went through `prepare` already."""
+        return ingest_posts(conn, batch, themes=self.config.themes)
 
 
 def ingest_post(conn: Connection, source, item: dict[str, Any], themes: Sequence[Theme] = ()) -> tuple[str, int]:
     """Store one post; a new one is tagged with the `themes` it matches and put in its story."""
-    status, post_id = save_post(conn, source, item)
-    if status == "new":
-        tag_post(conn, post_id, themes, item.get("title"), item.get("text") or "")
-        assign_story(conn, post_id, title=item.get("title"), text=item.get("text") or "",
-                     content_hash=content_hash(item.get("title"), item.get("text")),
-                     published_at=item["published_at"], canonical_url=canonical_url(item.get("url")))
-    return status, post_id
+    return ingest_posts(conn, [(source, item)], themes)[0]
+
+
+def ingest_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]],
+                 themes: Sequence[Theme] = ()) -> list[tuple[str, int]]:
+    """Store (source row, item) pairs in order, as if one after the other (a post duplicating an
+    earlier one of the batch is a duplicate); the new ones are tagged with the `themes` they match and
+    put in their stories. Returns ('new' | 'duplicate', post id) for each pair."""
+    saved = save_posts(conn, batch)
+    new = [(s, item) for s, (_, item) in zip(saved, batch) if s.status == "new"]
+    if themes and new:
+        add_post_themes(conn, _theme_tags(themes, new))
+    assign_stories(conn, [NewPost(s.id, item.get("title"), item.get("text") or "", s.content_hash, item["published_at"],
+                                  s.canonical_url) for s, item in new])
+    return [(s.status, s.id) for s in saved]
+
+
+def _theme_tags(themes: Sequence[Theme], new: list[tuple[Saved, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The (post, theme) tags of new posts."""
+    return [{"post_id": saved.id, "theme": name} for saved, item in new
+            for name in theme_tagging.themes_for(themes, item.get("title"), item.get("text"))]

@@ -15,13 +15,28 @@ post (earliest published), so the first source is known, and counts its posts: t
 """
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 
 from core.store.schema import posts, stories, story_keys
-from core.store.stories import fingerprints, shingles, story_title
+from core.store.stories import (
+    add_stories,
+    fingerprints,
+    grow_stories,
+    key_owners,
+    newest_posts,
+    own_keys,
+    set_post_stories,
+    shingles,
+    story_title,
+)
 
 # Syndicated copies appear within hours; a reused generic headline weeks later is another story.
 STORY_SPAN = timedelta(days=3)
@@ -37,82 +52,147 @@ def containment(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
+@dataclass
+class NewPost:
+    """A stored post to be put in its story."""
+
+    post_id: int
+    title: str | None
+    text: str | None
+    content_hash: str
+    published_at: datetime
+    canonical_url: str | None = None
+
+
+@dataclass(eq=False)
+class _Story:
+    id: int | None  # None until a new story is inserted
+    order: tuple[int, int]  # stored stories by id, then the batch's new ones as they start (lowest wins)
+    first_seen: datetime
+    last_seen: datetime
+    first_post_id: int | None
+    added: int = 0  # posts of the batch it took (a new story: besides its first)
+    title: str | None = None  # a new story's
+    recent: list[list[Any]] = field(default_factory=list)  # the batch's posts in it: [id, pairs, None]
+    in_order: bool = True  # recent by ascending id (a regroup takes posts by time, not by id)
+
+    def in_span(self, at: datetime) -> bool:
+        return self.last_seen >= at - STORY_SPAN and self.first_seen <= at + STORY_SPAN
+
+
 def assign_story(conn: Connection, post_id: int, *, title: str | None, text: str | None, content_hash: str,
                  published_at: datetime, canonical_url: str | None = None) -> int:
     """Put the post in its story (an existing one or a new one); returns the story id."""
-    keys = fingerprints(title, text, content_hash, canonical_url)
-    exact = [key for key in keys if not key.startswith("m")]
-    bands = [key for key in keys if key.startswith("m")]
-    in_span = (stories.c.last_seen >= published_at - STORY_SPAN, stories.c.first_seen <= published_at + STORY_SPAN)
-    found = conn.execute(
-        select(stories.c.id, stories.c.first_seen, stories.c.last_seen)
-        .join(story_keys, story_keys.c.story_id == stories.c.id)
-        .where(story_keys.c.key.in_(exact), *in_span)
-        .order_by(stories.c.id)
-        .limit(1)
-    ).first()
-    if found is None and bands:
-        found = _near_duplicate(conn, bands, shingles(title, text), in_span)
-    if found is None:
-        story_id = conn.execute(
-            insert(stories).values(
-                first_post_id=post_id, title=story_title(title, text), posts=1,
-                first_seen=published_at, last_seen=published_at,
-            )
-        ).inserted_primary_key[0]
-    else:
-        story_id = found.id
-        values = {"posts": stories.c.posts + 1, "last_seen": max(found.last_seen, published_at)}
-        if published_at < found.first_seen:
-            values.update(first_post_id=post_id, first_seen=published_at)
-        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
-    # The newest story holding a fingerprint owns it, so an expired story's keys move on. An upsert,
-    # not delete-then-insert: two workers storing look-alike posts at once must not collide on a key.
-    _own_keys(conn, keys, story_id)
-    conn.execute(update(posts).where(posts.c.id == post_id).values(story_id=story_id))
-    return story_id
+    return assign_stories(conn, [NewPost(post_id, title, text, content_hash, published_at, canonical_url)])[0]
 
 
-def _own_keys(conn: Connection, keys: list[str], story_id: int) -> None:
-    if not keys:
-        return
-    rows = [{"key": key, "story_id": story_id} for key in dict.fromkeys(keys)]
-    statement: Any
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+def assign_stories(conn: Connection, new_posts: list[NewPost]) -> list[int]:
+    """Put each post in its story, in order, as if one after the other; returns their story ids.
 
-        statement = pg_insert(story_keys).values(rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    The fingerprints of the whole batch are looked up in one query; the batch's own stories and keys
+    are kept in memory, so a post joins a story an earlier post of the batch started or grew."""
+    if not new_posts:
+        return []
+    pairs = [shingles(p.title, p.text) for p in new_posts]
+    keys = [fingerprints(p.title, p.text, p.content_hash, p.canonical_url, pairs=s) for p, s in zip(new_posts, pairs)]
+    stored: dict[int, _Story] = {}
+    owner: dict[str, _Story] = {}
+    owned = key_owners(conn, (k for ks in keys for k in ks))
+    for key, row in owned.items():
+        story = stored.get(row.id)
+        if story is None:
+            # first_post_id None: unchanged, kept as stored unless a post of the batch is older.
+            story = stored[row.id] = _Story(row.id, (0, row.id), row.first_seen, row.last_seen, None)
+        owner[key] = story
+    earliest = min(p.published_at for p in new_posts) - STORY_SPAN
+    latest = max(p.published_at for p in new_posts) + STORY_SPAN
+    texts = _Texts(conn, {row.id for key, row in owned.items()
+                          if key.startswith("m") and row.last_seen >= earliest and row.first_seen <= latest})
+    started: list[_Story] = []
+    assigned: list[_Story] = []
+    touched: dict[str, _Story] = {}
+    for p, post_keys, post_pairs in zip(new_posts, keys, pairs):
+        at = p.published_at
+        exact = [owner[k] for k in post_keys if not k.startswith("m") and k in owner and owner[k].in_span(at)]
+        found = min(exact, key=lambda s: s.order) if exact else None
+        if found is None:
+            candidates = {id(owner[k]): owner[k] for k in post_keys
+                          if k.startswith("m") and k in owner and owner[k].in_span(at)}
+            if candidates:
+                found = texts.nearest(list(candidates.values()), post_pairs)
+        if found is None:
+            found = _Story(None, (1, len(started)), at, at, p.post_id, title=story_title(p.title, p.text))
+            started.append(found)
+        else:
+            found.added += 1
+            found.last_seen = max(found.last_seen, at)
+            if at < found.first_seen:
+                found.first_post_id, found.first_seen = p.post_id, at
+        if found.recent and p.post_id < found.recent[-1][0]:
+            found.in_order = False
+        found.recent.append([p.post_id, post_pairs, None])
+        for key in post_keys:
+            owner[key] = touched[key] = found
+        assigned.append(found)
+    ids = add_stories(conn, [{"first_post_id": s.first_post_id, "title": s.title, "posts": 1 + s.added,
+                              "first_seen": s.first_seen, "last_seen": s.last_seen} for s in started])
+    for story, story_id in zip(started, ids):
+        story.id = story_id
+    grow_stories(conn, [{"id": s.id, "added": s.added, "first_post_id": s.first_post_id, "first_seen": s.first_seen,
+                         "last_seen": s.last_seen} for s in stored.values() if s.added])
+    own_keys(conn, {key: story.id for key, story in touched.items()
+                    if key not in owned or owned[key].id != story.id})
+    set_post_stories(conn, {p.post_id: s.id for p, s in zip(new_posts, assigned)})
+    return [s.id for s in assigned]
 
-        statement = sqlite_insert(story_keys).values(rows)
-    conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"story_id": statement.excluded.story_id}))
 
+class _Texts:
+    """The word pairs of candidate stories' newest stored posts, read from the store once per batch."""
 
-def _near_duplicate(conn: Connection, bands: list[str], pairs: set[str], in_span):
-    """The candidate story (sharing an LSH band, within the span) whose posts overlap the text most,
-    when that overlap reaches NEAR_DUPLICATE; else None."""
-    candidates = (
-        select(stories.c.id)
-        .join(story_keys, story_keys.c.story_id == stories.c.id)
-        .where(story_keys.c.key.in_(bands), *in_span)
-        .distinct()
-        .scalar_subquery()
-    )
-    best, best_score = None, NEAR_DUPLICATE
-    rows = conn.execute(
-        select(posts.c.story_id, posts.c.title, posts.c.text)
-        .where(posts.c.story_id.in_(candidates))
-        .order_by(posts.c.id.desc())
-        .limit(COMPARE_POSTS)
-    )
-    for row in rows:
-        score = containment(pairs, shingles(row.title, row.text))
-        if score >= best_score:
-            best, best_score = row.story_id, score
-    if best is None:
-        return None
-    return conn.execute(select(stories.c.id, stories.c.first_seen, stories.c.last_seen).where(stories.c.id == best)).first()
+    def __init__(self, conn: Connection, banded: set[int]):
+        self.conn, self.banded = conn, banded  # the stored stories holding a band key of the batch
+        self.posts: dict[int, list[list[Any]]] = {}  # story id -> [[post id, pairs or None, row]], newest first
+
+    def nearest(self, candidates: list[_Story], pairs: set[str]) -> _Story | None:
+        """The candidate story whose newest COMPARE_POSTS posts (of all candidates together) overlap the
+        text most, when that overlap reaches NEAR_DUPLICATE; else None."""
+        if any(s.order[0] == 0 and s.id not in self.posts for s in candidates):
+            # Every stored story the batch's band keys reached at once, not one story per post.
+            wanted = {story_id for story_id in self.banded if story_id not in self.posts}
+            wanted |= {s.id for s in candidates if s.order[0] == 0 and s.id not in self.posts}
+            for story_id in wanted:
+                self.posts[story_id] = []
+            for row in newest_posts(self.conn, wanted, COMPARE_POSTS):
+                self.posts[row.story_id].append([row.id, None, row])
+        # Each candidate's posts newest first (the batch's, then the stored ones), merged: the newest
+        # COMPARE_POSTS of all candidates together.
+        newest = []
+        for story in candidates:
+            recent = (story.recent[:-COMPARE_POSTS - 1:-1] if story.in_order
+                      else heapq.nlargest(COMPARE_POSTS, story.recent, key=itemgetter(0)))
+            stored = self.posts[story.id] if story.order[0] == 0 else []
+            if recent and stored and recent[-1][0] < stored[0][0]:  # a regroup takes posts by time, not id
+                recent = heapq.nlargest(COMPARE_POSTS, recent + stored, key=itemgetter(0))
+                stored = []
+            newest.append((story, recent + stored if stored else recent))
+        if len(newest) == 1:
+            story, entries = newest[0]
+            merged: Iterable[tuple[_Story, list[Any]]] = ((story, entry) for entry in entries)
+        else:
+            merged = ((story, entry) for _, story, entry in heapq.merge(
+                *([(entry[0], story, entry) for entry in entries] for story, entries in newest), key=itemgetter(0),
+                reverse=True))
+        best, best_score = None, NEAR_DUPLICATE
+        size = len(pairs)
+        for story, entry in islice(merged, COMPARE_POSTS):
+            other = entry[1]
+            if other is None:
+                other = entry[1] = shingles(entry[2].title, entry[2].text)
+            # containment(pairs, other), inlined: this loop runs up to COMPARE_POSTS times per post.
+            score = len(pairs & other) / min(size, len(other)) if size and other else 0.0
+            if score >= best_score:
+                best, best_score = story, score
+        return best
 
 
 def regroup(conn: Connection, *, batch: int = 2000) -> int:
@@ -131,8 +211,7 @@ def regroup(conn: Connection, *, batch: int = 2000) -> int:
         rows = conn.execute(query.order_by(posts.c.published_at, posts.c.id).limit(batch)).all()
         if not rows:
             break
-        for row in rows:
-            assign_story(conn, row.id, title=row.title, text=row.text, content_hash=row.content_hash,
-                         published_at=row.published_at, canonical_url=row.canonical_url)
+        assign_stories(conn, [NewPost(row.id, row.title, row.text, row.content_hash, row.published_at,
+                                      row.canonical_url) for row in rows])
         last = (rows[-1].published_at, rows[-1].id)
     return conn.execute(select(func.count()).select_from(stories)).scalar_one()

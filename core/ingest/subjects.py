@@ -1,6 +1,7 @@
 """Data-subject requests (AVG art. 15 inzage, art. 17 verwijdering) for one handle.
 
-The store keeps no private person's handle: `find` turns the handle into what the store does keep
+The store keeps no private person's handle: `find` turns the handle (or the pseudonym the workspace
+shows, "inwoner-3fa9c2d1") into what the store does keep
 (the keyed pseudonym of the handle, and for people on the public-role list the handle and name
 themselves) and lists the posts by them, the posts that @mention them, their stories and the stored
 newsletters that quote them. `erase` removes all of that: their posts (counted first as anonymous hourly
@@ -13,6 +14,7 @@ The CLI (`newsroom privacy find|erase`) and the workspace call these two functio
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,9 +25,21 @@ from core.store import audit, subjects
 QUOTE_CHARS = 60
 
 
-def _keys(pseudonymiser: Pseudonymiser, handle: str) -> tuple[list[str], list[str]]:
-    """(author keys, mention tokens) the store may hold for `handle`."""
+# A pseudonym as the workspace shows it: staff who only see "inwoner-3fa9c2d1" can look that up.
+PSEUDONYM = re.compile(r"^@?inwoner-[0-9a-f]{8}$")
+
+
+def _pseudonym(pseudonymiser: Pseudonymiser, handle: str) -> str:
+    """The pseudonym of `handle`, or `handle` itself when it is one already."""
     handle = handle.strip()
+    return handle.lstrip("@") if PSEUDONYM.match(handle) else pseudonymiser.pseudonym(handle.lstrip("@"))
+
+
+def _keys(pseudonymiser: Pseudonymiser, handle: str) -> tuple[list[str], list[str]]:
+    """(author keys, mention tokens) the store may hold for `handle` (a handle, or a shown pseudonym)."""
+    handle = handle.strip()
+    if PSEUDONYM.match(handle):
+        return [handle.lstrip("@")], [handle.lstrip("@")]
     variants = {handle, handle.lstrip("@")}
     local = handle.lstrip("@").split("@")[0]  # piet@mastodon.nl is "piet" on its own instance
     variants.add(local)
@@ -69,7 +83,7 @@ def _collect(conn: Connection, pseudonymiser: Pseudonymiser, handle: str) -> dic
                *(" ".join((row.text or "").split())[:QUOTE_CHARS] for row in own)]
     return {
         "handle": handle,
-        "pseudonym": pseudonymiser.pseudonym(handle.strip().lstrip("@")),
+        "pseudonym": _pseudonym(pseudonymiser, handle),
         "public": pseudonymiser.is_public(handle),
         "posts": [_post(row) for row in own],
         "mentions": [_post(row) for row in mentioning],

@@ -2,7 +2,8 @@
 
 A post carries a theme when its title or text matches one of the theme's terms outside the theme's
 exclusions (core.matching: case and diacritics folded, a term matches a word's inflections and the
-head of a compound, "container" in "afvalcontainers", not its modifier, "station" in "Stationsplein").
+head of a compound, "container" in "afvalcontainers", not its modifier, "station" in "Stationsplein";
+a term "A & B|C" only where B or C occurs too).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Sequence
 from sqlalchemy import Connection, delete, func, insert, select
 
 from core.config.watch import Theme
-from core.matching import Matcher, Text
+from core.matching import Matcher, Text, matcher
 from core.store.meta import get_meta, set_meta
 from core.store.schema import post_themes, posts
 
@@ -23,15 +24,15 @@ TAGGED_UPTO_KEY = "themes_tagged_upto"
 
 _BATCH = 2000
 # Raised when core.matching's rules change, so stores tagged under the old rules are tagged again.
-MATCHING_RULES = 2
+MATCHING_RULES = 3
 
 def _matchers(themes: Sequence[Theme]) -> list[tuple[str, Matcher]]:
-    return [(theme.name, Matcher(theme.terms, theme.exclude)) for theme in themes]
+    return [(theme.name, matcher(tuple(theme.terms), tuple(theme.exclude))) for theme in themes]
 
 def themes_for(themes: Sequence[Theme], title: str | None, text: str | None) -> list[str]:
     """Names of the themes whose terms occur in the title or text."""
     folded = Text(f"{title or ''}\n{text or ''}")
-    return [name for name, matcher in _matchers(themes) if matcher.matches(folded)]
+    return [name for name, found in _matchers(themes) if found.matches(folded)]
 
 def tag_post(conn: Connection, post_id: int, themes: Sequence[Theme], title: str | None, text: str | None) -> list[str]:
     names = themes_for(themes, title, text)

@@ -4,7 +4,8 @@ Passwords are stored as argon2id hashes (argon2-cffi, its current recommended pa
 with older parameters is upgraded at the next login). A session is a random key in an HttpOnly cookie;
 the store keeps only its SHA-256, so a copy of the database opens no sessions. Disabling an account or
 changing its password ends its sessions. Failed logins are counted from the audit log
-("login.failed"), so the limit holds across web processes.
+("login.failed", per name and per client address), so the limits hold across web processes. An account
+may also be opened by single sign-on (OpenID Connect): it is then bound to the provider's subject.
 """
 from __future__ import annotations
 
@@ -119,13 +120,50 @@ def authenticate(conn: Connection, name: str, password: str) -> dict[str, Any] |
     return _public(row)
 
 
-def recent_failures(conn: Connection, name: str, since: datetime) -> int:
-    """Failed logins for this name since then (audit log action "login.failed")."""
-    return conn.execute(
-        select(func.count()).select_from(audit_log)
-        .where(audit_log.c.action == "login.failed", audit_log.c.actor == name.strip().lower()[:100],
-               audit_log.c.at >= since)
-    ).scalar_one()
+def recent_failures(conn: Connection, name: str | None, since: datetime, *, client: str | None = None) -> int:
+    """Failed logins since then (audit log action "login.failed"): for this name, from this client
+    (the "net" of the entry's detail: an address, or an IPv6 /64), or for this name from this client."""
+    query = (select(func.count()).select_from(audit_log)
+             .where(audit_log.c.action == "login.failed", audit_log.c.at >= since))
+    if name is not None:
+        query = query.where(audit_log.c.actor == name.strip().lower()[:100])
+    if client is not None:
+        query = query.where(audit_log.c.detail["net"].as_string() == client)
+    return conn.execute(query).scalar_one()
+
+
+def sso_account(conn: Connection, name: str, subject: str, *, role: str | None,
+                create_role: str | None) -> dict[str, Any]:
+    """The account a single sign-on as `subject` (the provider's "sub") with `name` opens.
+
+    An account is found by the subject it is bound to, else by name (and then bound to the subject at
+    this first sign-on; one bound to another subject is refused: a reused or changed name at the
+    provider must not open someone else's account). None found: created with `create_role` when given.
+    `role` (from the provider's role claim) is set on the account when given. A disabled account is
+    refused. AccountError (Dutch) when the sign-on may not open an account.
+    """
+    subject = subject.strip()
+    if not subject or len(subject) > 255:
+        raise AccountError("De aanmelding bevat geen geldige identiteit (sub).")
+    row = conn.execute(select(accounts).where(accounts.c.oidc_subject == subject)).first()
+    if row is None:
+        name = _check_name(name)
+        row = conn.execute(select(accounts).where(accounts.c.name == name)).first()
+        if row is not None and row.oidc_subject is not None:
+            raise AccountError(f"Het account {name!r} hoort bij een andere aanmelding; vraag beheer het na te kijken.")
+        if row is None:
+            if create_role is None:
+                raise AccountError(f"Er is geen account {name!r} in de werkruimte; vraag beheer er een aan te maken.")
+            create_account(conn, name, role or create_role, None)
+            row = conn.execute(select(accounts).where(accounts.c.name == name)).first()
+        conn.execute(update(accounts).where(accounts.c.id == row.id).values(oidc_subject=subject))
+    if not row.enabled:
+        raise AccountError("Dit account is uitgeschakeld; vraag beheer het weer in te schakelen.")
+    values: dict[str, Any] = {"last_login_at": utcnow()}
+    if role is not None and role != row.role:
+        values.update(role=_check_role(role), updated_at=utcnow())
+    conn.execute(update(accounts).where(accounts.c.id == row.id).values(**values))
+    return get_account(conn, row.name)
 
 
 # -- sessions ----------------------------------------------------------------------------------------

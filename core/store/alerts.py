@@ -16,6 +16,7 @@ from core.config.watch import WatchConfig, parse_duration
 from core.post import PostBrief
 from core.store.locks import serialise
 from core.store.schema import alerts, crawl_runs, posts, scores, sources, utcnow
+from core.store.sources import last_successes
 
 MAX_POSTS = 50
 # A source is silent after this many of its intervals without a successful crawl, or without a new
@@ -132,10 +133,7 @@ def silent_sources(conn: Connection, config: WatchConfig, now: datetime | None =
     now = now or utcnow()
     configured = {s.name for s in config.sources if s.enabled}
     rows = conn.execute(select(sources).where(sources.c.enabled.is_(True))).all()
-    last_ok = dict(conn.execute(
-        select(crawl_runs.c.source_id, func.max(crawl_runs.c.finished_at))
-        .where(crawl_runs.c.status == "ok").group_by(crawl_runs.c.source_id)
-    ).all())
+    last_ok = last_successes(conn)
     last_post = dict(conn.execute(
         select(posts.c.source_id, func.max(posts.c.fetched_at)).group_by(posts.c.source_id)
     ).all())

@@ -1,20 +1,22 @@
 """Storing posts: canonical URLs, content hashes and the de-duplication rule.
 
-`save_post` is the one place a post is inserted (crawls, the import API and the demo reach it through
-`core.ingest.policy.ingest_post`). Other modules change a stored post's own columns in place: the scorer
-its language (`scores`), story grouping its story (`core.ingest.stories`), retention deletes it.
+`save_posts` is the one place posts are inserted, a batch at a time (crawls, the import API and the
+demo reach it through `core.ingest.policy.ingest_posts`; `save_post` is a batch of one). Other modules
+change a stored post's own columns in place: the scorer its language (`scores`), story grouping its
+story (`core.ingest.stories`), retention deletes it.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, or_, select
 
 from core.matching import fold
-from core.store.schema import posts, utcnow
+from core.store.batch import any_of, chunks, insert_rows, update_rows
+from core.store.schema import post_themes, posts, utcnow
 
 # Tracking parameters that never change what a page shows.
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src", "ocid", "xtor", "at_medium", "at_campaign")
@@ -54,53 +56,193 @@ POST_FIELDS = (
 
 ENGAGEMENT = ("likes", "reposts", "replies", "author_reach")
 
-def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]:
-    """Store one post for `source` (a sources row); returns ('new' | 'duplicate', post id).
+# Rows per multi-row statement: well under SQLite's and PostgreSQL's limits on bound parameters.
+_CHUNK = 500
 
-    A post is a duplicate when its source already has its external id, its content (on forums and
-    social media: the same content by the same author) or its canonical URL. A duplicate's engagement
-    counts are refreshed: they only grow. The same text or the same canonical URL from another source
-    (syndication, a second feed carrying the article) is a new post: its own source, author and
-    engagement, amplification of one story (core.ingest.stories groups them, by URL too).
-    """
+
+def check_post(item: dict[str, Any]) -> None:
+    """Refuse an item the store cannot keep (ValueError), before it joins a batch."""
     if not item.get("external_id"):
         raise ValueError("post without external_id")
     if not isinstance(item.get("published_at"), datetime) or item["published_at"].tzinfo is None:
         raise ValueError("post without an aware published_at")
-    canon = canonical_url(item.get("url"))
-    digest = content_hash(item.get("title"), item.get("text"))
-    conditions = [
-        and_(posts.c.source_id == source.id, posts.c.external_id == item["external_id"][:512]),
-        and_(posts.c.source_id == source.id, posts.c.content_hash == digest),
-    ]
-    if source.channel != "news":
+
+
+def save_post(conn: Connection, source, item: dict[str, Any]) -> tuple[str, int]:
+    """Store one post for `source` (a sources row); returns ('new' | 'duplicate', post id). See save_posts."""
+    saved = save_posts(conn, [(source, item)])[0]
+    return saved.status, saved.id
+
+
+class Saved(NamedTuple):
+    status: str  # 'new' | 'duplicate'
+    id: int
+    content_hash: str
+    canonical_url: str | None
+
+
+def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) -> list[Saved]:
+    """Store (source row, item) pairs; returns for each, in order, ('new' | 'duplicate', post id, the
+    item's content hash, its canonical URL).
+
+    A post is a duplicate when its source already has its external id, its content (on forums and
+    social media: the same content by the same author) or its canonical URL, in the store or earlier
+    in the batch. A duplicate's engagement counts are refreshed: they only grow. The same text or the
+    same canonical URL from another source (syndication, a second feed carrying the article) is a new
+    post: its own source, author and engagement, amplification of one story (core.ingest.stories
+    groups them, by URL too).
+
+    Set-based, so a batch costs a handful of statements: one SELECT finds what the store already holds,
+    one multi-row INSERT stores the rest. The insert skips an external id another worker stored in the
+    meantime (ON CONFLICT DO NOTHING on the unique (source, external id)): that post is a duplicate.
+    """
+    for _, item in batch:
+        check_post(item)
+    prepared = [_Prepared(source, item) for source, item in batch]
+    known = _Known()
+    for row in _existing(conn, prepared):
+        known.add(row.source_id, row.external_id, row.content_hash, row.author_id, row.canonical_url,
+                  (row.id,), {k: getattr(row, k) for k in ENGAGEMENT})
+    results: list[tuple[str, int]] = []
+    pending: list[_Prepared] = []  # new posts, in batch order
+    refreshed: dict[int, dict[str, Any]] = {}  # stored id -> changed engagement
+    for p in prepared:
+        found = known.find(p)
+        if found is None:
+            p.values = p.row()
+            known.add(p.source.id, p.external_id, p.digest, p.item.get("author_id"), p.canon, (-1, len(pending)),
+                      p.values)
+            results.append(("new", len(pending)))
+            pending.append(p)
+            continue
+        match, current = found
+        refresh = {k: p.item[k] for k in ENGAGEMENT if p.item.get(k) is not None and p.item[k] != current.get(k)}
+        current.update(refresh)
+        if match[0] == -1:  # an earlier post of this batch: not stored yet, its row takes the new counts
+            results.append(("duplicate", -1 - match[1]))
+        else:
+            results.append(("duplicate", match[0]))
+            if refresh:
+                refreshed.setdefault(match[0], {}).update(refresh)
+    ids = _insert(conn, pending)
+    raced = [p for p in pending if (p.source.id, p.external_id) not in ids]
+    if raced:  # stored by another worker since the SELECT: a duplicate of that post, counts refreshed
+        ids.update(_ids_of(conn, raced))
+        for p in raced:
+            refresh = {k: p.values[k] for k in ENGAGEMENT if p.values.get(k) is not None}
+            if refresh:
+                refreshed.setdefault(ids[(p.source.id, p.external_id)], {}).update(refresh)
+    _refresh(conn, refreshed)
+    raced_keys = {(p.source.id, p.external_id) for p in raced}
+    out = []
+    for p, (status, ref) in zip(prepared, results):
+        if status == "new":
+            key = (p.source.id, p.external_id)
+            status, ref = ("duplicate" if key in raced_keys else "new"), ids[key]
+        elif ref < 0:
+            first = pending[-1 - ref]
+            ref = ids[(first.source.id, first.external_id)]
+        out.append(Saved(status, ref, p.digest, p.canon))
+    return out
+
+
+class _Prepared:
+    """One item with what de-duplication compares: its external id, canonical URL and content hash."""
+
+    __slots__ = ("source", "item", "external_id", "canon", "digest", "values")
+
+    def __init__(self, source, item: dict[str, Any]):
+        self.source, self.item = source, item
+        self.external_id = item["external_id"][:512]
+        self.canon = canonical_url(item.get("url"))
+        self.digest = content_hash(item.get("title"), item.get("text"))
+        self.values: dict[str, Any] = {}
+
+    def row(self) -> dict[str, Any]:
+        values = {k: self.item.get(k) for k in POST_FIELDS}
+        values["external_id"] = self.external_id
+        values["text"] = values["text"] or ""
+        values["author_public"] = bool(values["author_public"])
+        values["extra"] = values["extra"] or {}
+        values.update(source_id=self.source.id, channel=self.source.channel, canonical_url=self.canon,
+                      content_hash=self.digest)
+        return values
+
+
+class _Known:
+    """The posts a batch is compared with (stored ones and the batch's earlier new ones), by each key
+    save_posts de-duplicates on; a reference is (stored id,) or (-1, index among the batch's new posts)."""
+
+    def __init__(self):
+        self.by_id: dict[tuple, tuple] = {}
+        self.by_url: dict[tuple, tuple] = {}
+        self.by_hash: dict[tuple, list[tuple]] = {}
+        self.counts: dict[tuple, dict[str, Any]] = {}
+
+    def add(self, source_id, external_id, digest, author_id, canon, ref: tuple, counts: dict[str, Any]) -> None:
+        # Stored posts come first and, among them, the oldest wins: a batch never shadows the store.
+        self.by_id.setdefault((source_id, external_id), ref)
+        if canon:
+            self.by_url.setdefault((source_id, canon), ref)
+        self.by_hash.setdefault((source_id, digest), []).append((author_id, ref))
+        self.counts[ref] = counts
+
+    def find(self, p: _Prepared) -> tuple[tuple, dict[str, Any]] | None:
+        source = p.source
+        refs = [self.by_id.get((source.id, p.external_id))]
+        if p.canon:
+            refs.append(self.by_url.get((source.id, p.canon)))
         # On forums and social media two people may write the same short reply ("Dank je!"):
         # the same text is only a repeat when the same author posts it again.
-        conditions[1] = and_(conditions[1], posts.c.author_id == item.get("author_id"))
-    if canon:
-        conditions.append(and_(posts.c.source_id == source.id, posts.c.canonical_url == canon))
-    existing = conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).scalar()
-    if existing is not None:
-        refresh = {k: item[k] for k in ENGAGEMENT if item.get(k) is not None}
-        if refresh:
-            conn.execute(update(posts).where(posts.c.id == existing).values(**refresh))
-        return "duplicate", existing
-    values = {k: item.get(k) for k in POST_FIELDS}
-    values["external_id"] = values["external_id"][:512]
-    values["text"] = values["text"] or ""
-    values["author_public"] = bool(values["author_public"])
-    values["extra"] = values["extra"] or {}
-    post_id = conn.execute(
-        insert(posts).values(
-            source_id=source.id,
-            channel=source.channel,
-            canonical_url=canon,
-            content_hash=digest,
-            fetched_at=utcnow(),
-            **values,
+        author = p.item.get("author_id")
+        refs += [ref for who, ref in self.by_hash.get((source.id, p.digest), ())
+                 if source.channel == "news" or who == author]
+        found = [ref for ref in refs if ref is not None]
+        if not found:
+            return None
+        stored = [ref for ref in found if ref[0] != -1]
+        ref = min(stored) if stored else min(found)
+        return ref, self.counts[ref]
+
+
+def _existing(conn: Connection, prepared: list[_Prepared]):
+    """The stored posts of the batch's sources that share an external id, content hash or canonical URL."""
+    for chunk in chunks(conn, prepared, _CHUNK):
+        keys = [any_of(conn, posts.c.external_id, {p.external_id for p in chunk}),
+                any_of(conn, posts.c.content_hash, {p.digest for p in chunk})]
+        urls = {p.canon for p in chunk if p.canon}
+        if urls:
+            keys.append(any_of(conn, posts.c.canonical_url, urls))
+        yield from conn.execute(
+            select(posts.c.id, posts.c.source_id, posts.c.external_id, posts.c.content_hash, posts.c.author_id,
+                   posts.c.canonical_url, *(posts.c[k] for k in ENGAGEMENT))
+            .where(any_of(conn, posts.c.source_id, {p.source.id for p in chunk}), or_(*keys))
+            .order_by(posts.c.id)
         )
-    ).inserted_primary_key[0]
-    return "new", post_id
+
+
+def _insert(conn: Connection, pending: list[_Prepared]) -> dict[tuple[int, str], int]:
+    """Insert the new posts; returns {(source id, external id): post id} for those actually inserted."""
+    now = utcnow()
+    rows = insert_rows(conn, posts, [{**p.values, "fetched_at": now} for p in pending],
+                       conflict=("source_id", "external_id"), returning=("id", "source_id", "external_id"))
+    return {(row.source_id, row.external_id): row.id for row in rows}
+
+
+def _ids_of(conn: Connection, prepared: list[_Prepared]) -> dict[tuple[int, str], int]:
+    rows = conn.execute(select(posts.c.id, posts.c.source_id, posts.c.external_id).where(
+        or_(*(and_(posts.c.source_id == p.source.id, posts.c.external_id == p.external_id) for p in prepared))))
+    return {(row.source_id, row.external_id): row.id for row in rows}
+
+
+def _refresh(conn: Connection, refreshed: dict[int, dict[str, Any]]) -> None:
+    """Write changed engagement counts of stored duplicates, one statement per set of changed columns."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for post_id, values in sorted(refreshed.items()):
+        shapes.setdefault(tuple(sorted(values)), []).append({"id": post_id, **values})
+    for rows in shapes.values():
+        update_rows(conn, posts, "id", rows)
+
 
 def post_exists(conn: Connection, source_id: int, external_id: str, url: str | None = None) -> bool:
     """Whether save_post would call this a duplicate by id or URL (lets a crawler skip re-fetching it)."""
@@ -109,3 +251,8 @@ def post_exists(conn: Connection, source_id: int, external_id: str, url: str | N
     if canon:
         conditions.append(and_(posts.c.source_id == source_id, posts.c.canonical_url == canon))
     return conn.execute(select(posts.c.id).where(or_(*conditions)).limit(1)).first() is not None
+
+
+def add_post_themes(conn: Connection, tags: list[dict[str, Any]]) -> None:
+    """Theme tags ({"post_id", "theme"}) of newly stored posts (core.ingest tags them), in one statement."""
+    insert_rows(conn, post_themes, tags)

@@ -5,7 +5,9 @@ What is deleted first becomes anonymous hourly counts (per source, channel and l
 their last post, or are rewritten from the posts that remain (core.store.stories); alerts drop their
 references to deleted posts; a newsletter's content goes once the first post it quotes is past its
 retention (core.store.newsletters), the whole row once it is older than the longest retention. The audit
-log is kept for `privacy.audit_retention`.
+log, and the crawl runs' history with its error texts, are kept for `privacy.audit_retention` (each
+source's newest run and newest good run stay). A story's fingerprints go KEYS_KEPT after its newest post
+(core.store.stories), when no new post can join it any more; the story stays as long as its posts.
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ from core.store.schema import (
     utcnow,
 )
 from core.store.scores import other_language
-from core.store.stories import rewrite_stories, stories_of
+from core.store.sources import prune_runs
+from core.store.stories import KEYS_KEPT, prune_story_keys, rewrite_stories, stories_of
 from core.vocabulary import LABELS, OTHER_LANGUAGE, UNSCORED
 
 BATCH = 5000
@@ -85,7 +88,9 @@ def apply_retention(conn: Connection, config: WatchConfig, now: datetime | None 
         while batch := _archive_and_delete(conn, channel, cutoff):
             total += len(batch)
         deleted[channel] = total
+    prune_story_keys(conn, now - KEYS_KEPT)  # after the rewrites above, which give stories their keys again
     audit.prune(conn, now - parse_duration(config.privacy.audit_retention))
+    prune_runs(conn, now - parse_duration(config.privacy.audit_retention))
     newsletter_store.expire(conn, now)
     longest = max((parse_duration(p) for p in config.privacy.retention.values()), default=timedelta(days=365))
     conn.execute(delete(newsletters).where(newsletters.c.built_at < now - longest))

@@ -98,7 +98,12 @@ crawl_runs = Table(
     Column("host", String(255)),
     Column("heartbeat_at", UTCDateTime),
     Index("ix_crawl_runs_source_started", "source_id", "started_at"),
-    Index("ix_crawl_runs_status", "status"),
+    # Running runs (abandon_stale_runs), and failed runs counted per source (source_health) from the
+    # index alone.
+    Index("ix_crawl_runs_status_source", "status", "source_id"),
+    # A source's latest run (core.store.sources.latest_run) in one index step: without it each lookup
+    # sorted all the source's runs, about 300 ms per source after a year of 10-minute crawls.
+    Index("ix_crawl_runs_source_id", "source_id", "id"),
 )
 
 stories = Table(
@@ -288,6 +293,22 @@ accounts = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
     Column("last_login_at", UTCDateTime),
+    # The OpenID provider's subject ("sub") this account signed in as, bound at its first single
+    # sign-on: later sign-ons must be the same person, whatever name the provider then sends.
+    Column("oidc_subject", String(255)),
+    Index("ix_accounts_oidc_subject", "oidc_subject", unique=True),
+)
+
+# A single sign-on under way (workspace.oidc): the state the browser carries (its SHA-256 only), the
+# nonce the ID token must repeat and the PKCE verifier; used once, within minutes.
+sso_logins = Table(
+    "sso_logins",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("nonce", String(100), nullable=False),
+    Column("code_verifier", String(200), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )
 
 sessions = Table(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.config.watch import Source, WatchConfig
@@ -166,16 +166,31 @@ def latest_run(conn: Connection, source_id: int):
         select(crawl_runs).where(crawl_runs.c.source_id == source_id).order_by(crawl_runs.c.id.desc()).limit(1)
     ).first()
 
+def last_successes(conn: Connection) -> dict[int, Any]:
+    """Per source id, when its newest run that went well finished (None: never).
+
+    Found per source through the crawl_runs indexes (migration 0010): a max() over all ok runs read a
+    year of them (1.6M rows for 30 sources), seconds."""
+    last_ok_at = (select(crawl_runs.c.finished_at)
+                  .where(crawl_runs.c.source_id == sources.c.id, crawl_runs.c.status == "ok")
+                  .order_by(crawl_runs.c.id.desc()).limit(1).scalar_subquery())
+    return dict(conn.execute(select(sources.c.id, last_ok_at)).all())
+
+
+def prune_runs(conn: Connection, before: datetime) -> int:
+    """Delete crawl runs that started before `before`, except each source's newest run and newest run that
+    went well (source health and the silence check read those). Returns how many went."""
+    newest = select(func.max(crawl_runs.c.id)).group_by(crawl_runs.c.source_id)
+    newest_ok = select(func.max(crawl_runs.c.id)).where(crawl_runs.c.status == "ok").group_by(crawl_runs.c.source_id)
+    return conn.execute(delete(crawl_runs).where(
+        crawl_runs.c.started_at < before, crawl_runs.c.id.not_in(newest), crawl_runs.c.id.not_in(newest_ok),
+    )).rowcount
+
+
 def source_health(conn: Connection) -> list[dict[str, Any]]:
     """Per source: last run, last success, posts stored, and the last run's counts and error."""
     post_counts: dict[int, int] = dict(conn.execute(select(posts.c.source_id, func.count()).group_by(posts.c.source_id)).all())
-    last_ok = dict(
-        conn.execute(
-            select(crawl_runs.c.source_id, func.max(crawl_runs.c.finished_at))
-            .where(crawl_runs.c.status == "ok")
-            .group_by(crawl_runs.c.source_id)
-        ).all()
-    )
+    last_ok = last_successes(conn)
     failures: dict[int, int] = dict(
         conn.execute(
             select(crawl_runs.c.source_id, func.count())

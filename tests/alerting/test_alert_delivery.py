@@ -92,7 +92,7 @@ def test_a_spike_reaches_mail_and_webhook_once(engine, smtp, webhook, settings):
 
     mail = smtp.messages[0]
     assert sorted(mail["to"]) == ["kcc@groningen.nl", "webredactie@groningen.nl"]
-    assert mail["message"]["Subject"] == "[Kritiek] Afval: 8 berichten in het afgelopen uur (normaal 0,2)"
+    assert mail["message"]["Subject"] == "[Kritiek] Afval: 8 berichten in het afgelopen uur (normaal 0,0)"
     text = mail["message"].get_body(("plain",)).get_content()
     html = mail["message"].get_body(("html",)).get_content()
     for body in (text, html):

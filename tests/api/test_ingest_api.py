@@ -109,6 +109,25 @@ def test_bad_lines_are_reported_and_good_ones_stored(api, engine):
         assert set(conn.execute(select(posts.c.external_id)).scalars()) == {"ok-1", "ok-8"}
 
 
+def test_a_request_is_stored_in_batches_with_replies_kept_and_duplicates_within_it(api, engine, monkeypatch):
+    """Lines are stored IMPORT_BATCH at a time: a reply (without the city) to a kept post of a national
+    source is kept, also when its parent is in the same batch; a line repeating an earlier one is a
+    duplicate, also within a batch."""
+    from core.ingest import imports
+
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 3)
+    body = [line(source="landelijk", external_id=f"n-{i}", text=f"Nieuws {i} uit Groningen", author=None)
+            for i in range(4)]
+    body += [line(source="landelijk", external_id="r-1", text="Bij ons ook!", parent_external_id="n-3"),
+             line(source="landelijk", external_id="r-2", text="Hier ook", parent_external_id="n-0"),
+             line(source="landelijk", external_id="r-3", text="Bij ons niet", parent_external_id="elders"),
+             line(source="landelijk", external_id="n-3", text="Nieuws 3 uit Groningen", author=None)]
+    result = send(api, *body).json()
+    assert (result["lines"], result["new"], result["duplicates"], result["not_relevant"]) == (8, 6, 1, 1)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(posts.c.external_id)).scalars()) == {"n-0", "n-1", "n-2", "n-3", "r-1", "r-2"}
+
+
 def test_the_body_size_is_capped(make_client):
     client = make_client(api_token="geheim", max_request_bytes=2048)
     response = send(client, *[line(external_id=f"x-{i}") for i in range(40)])

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 from analytics_data import CONFIG, NOW, add_post, prepare
 from sqlalchemy import select
 
-from core.analytics.emerging import Baseline, detect, fires, list_alerts, p_value, run_alerts
+from core.analytics.emerging import detect, list_alerts, run_alerts
+from core.analytics.signals import Baseline, fires, p_value
 from core.store.filters import PostFilter
 from core.store.schema import alerts, posts
 
@@ -54,15 +55,17 @@ def test_spike_is_detected_with_figures_terms_and_posts(engine):
     theme_issues = [i for i in issues if i["kind"] == "theme"]
     assert [i["key"] for i in theme_issues] == ["afval"]
     issue = theme_issues[0]
-    assert issue["window"] == "1h" and issue["baseline"] == "24h" and issue["trigger"] == "volume"
-    assert issue["posts"] == 8 and issue["expected"] == 0.25 and issue["growth"] == 32.0
+    # the hour against the same hour on the 14 earlier days, which never held an afval post
+    assert issue["window"] == "1h" and issue["baseline"] == "14d" and issue["trigger"] == "volume"
+    assert issue["posts"] == 8 and issue["expected"] == 0.0 and issue["growth"] is None
+    assert issue["p_value"] < CONFIG.alerts.significance
     assert issue["negative"] == 8 and issue["net_sentiment"] == -100.0
     assert issue["previous_net_sentiment"] == 0.0 and issue["sentiment_change"] == -100.0
     assert issue["page"] == "https://gemeente.groningen.nl/afval"
     assert sorted(issue["post_ids"]) == sorted(spike)
     assert {"overvolle", "vismarkt", "stank"} <= set(issue["top_terms"])
     assert "container" not in issue["top_terms"]  # the theme's own term says nothing new
-    assert issue["title"].startswith("Afval: 8 berichten in het afgelopen uur")
+    assert issue["title"] == "Afval: 8 berichten in het afgelopen uur (normaal 0,0)"
     # the same burst brings new words up as term issues
     terms = {i["key"] for i in issues if i["kind"] == "term"}
     assert {"vismarkt", "overvolle"} <= terms
@@ -76,7 +79,8 @@ def test_spike_alerts_once_and_not_again_inside_the_cooldown(engine):
         assert len(first) >= 1
         row = conn.execute(select(alerts).where(alerts.c.kind == "theme")).one()
         assert row.key == "afval" and row.status == "open" and row.page == "https://gemeente.groningen.nl/afval"
-        assert len(row.post_ids) == 8 and row.details["growth"] == 32.0 and "top_terms" in row.details
+        assert len(row.post_ids) == 8 and row.details["growth"] is None and "top_terms" in row.details
+        assert row.severity == "critical"  # eight stories where none were expected
         # ten minutes later, the spike goes on: no second alert
         _spike(conn, NOW + timedelta(minutes=10), n=3)
         again = run_alerts(conn, CONFIG, NOW + timedelta(minutes=10))
@@ -95,8 +99,9 @@ def test_negative_spike_in_a_busy_theme_and_filters(engine):
     config = CONFIG.model_copy(update={"alerts": CONFIG.alerts.model_copy(update={"min_posts": 4})})
     with engine.begin() as conn:
         prepare(conn)
-        # parking is always busy (3 posts per hour, neutral): volume stays normal ...
-        for hour in range(1, 25):
+        # parking is always busy (3 posts per hour, neutral, for nine days: four negative stories where
+        # none were in the same hour of eight earlier days is significant): volume stays normal ...
+        for hour in range(1, 9 * 24 + 1):
             for k in range(3):
                 add_post(conn, "mastodon", at=NOW - hour * H - timedelta(minutes=10 * k),
                          text=f"Parkeren {hour}-{k} ging prima", label="neutral")
@@ -164,9 +169,11 @@ def test_a_weekday_morning_rise_is_no_signal_but_an_incident_on_top_is(engine):
             add_post(conn, "mastodon", at=MONDAY - timedelta(minutes=2 + 3 * k), text=_distinct_text(rng, "kliko"),
                      label="negative")
         issues = [i for i in detect(conn, CONFIG, MONDAY) if i["kind"] == "theme"]
-    assert [(i["key"], i["window"], i["baseline"]) for i in issues] == [("afval", "1h", "4w")]
+    # the hour against the same hour on the 28 days before (weekdays held six, weekend days about one,
+    # weighted by their days' volumes), and unusual for a Monday morning of the last four weeks too
+    assert [(i["key"], i["window"], i["baseline"]) for i in issues] == [("afval", "1h", "28d")]
     issue = issues[0]
-    assert issue["posts"] == 21 and issue["expected"] == 6.0 and issue["p_value"] < CONFIG.alerts.significance
+    assert issue["posts"] == 21 and 5 < issue["expected"] < 7 and issue["p_value"] < CONFIG.alerts.significance
 
 
 def test_syndicated_copies_count_once(engine):

@@ -84,3 +84,49 @@ def test_exclusions_blank_their_phrase_not_the_whole_text():
     assert not is_relevant("FC Groningen verliest van Ajax", city, exclude=["FC Groningen"])
     assert is_relevant("FC Groningen-fans vernielen bushokje in Paddepoel", city, exclude=["FC Groningen"])
     assert is_relevant("Gemeente Groningen en provincie Groningen praten", city, exclude=["provincie Groningen"])
+
+
+@pytest.mark.parametrize(
+    "terms, text, expected",
+    [
+        (["hypotheek"], "Twee hypotheken afgesloten", True),  # a long vowel written once: ee -> e
+        (["straat"], "De straten liggen open", True),
+        (["boom"], "Tien bomen gekapt", True),
+        (["huis"], "Huizen worden duurder", True),  # s voiced: huis -> huizen
+        (["woning"], "Een woninkje in de binnenstad", True),  # ng -> nk before -je
+        (["huis"], "Ik blijf thuis", False),  # a modifier has three letters or more
+        (["bus"], "Een rebus oplossen", False),
+        (["bus"], "Nachtbussen rijden weer", True),
+        (["ov"], "De pizza uit de oven", False),  # a short term takes no inflections
+        (["ov"], "Het OV staat stil", True),
+        (["warmtenet"], "PremiumWarmtenetBewoners rillen van de kou", True),  # words glued by a feed's markup
+    ],
+)
+def test_dutch_spelling_and_compound_limits(terms, text, expected):
+    assert Matcher(terms).matches(text) is expected
+
+
+def test_a_term_in_context_counts_only_next_to_its_context():
+    wonen = Matcher(["kamer & huur*|student*|op zoek"])
+    assert wonen.matches("Student zoekt kamer in de binnenstad")
+    assert wonen.matches("Al maanden op zoek naar een kamer")
+    assert not wonen.matches("De Kamer wil meer geld voor defensie")
+    aardbeving = Matcher(["versterking & aardbeving*|woning*|NAM"], exclude=["politieversterking"])
+    assert aardbeving.matches("De versterking van 200 woningen in Loppersum begint")
+    assert not aardbeving.matches("De politie krijgt versterking uit Drenthe")
+    # exclusions hold for the context too
+    assert not Matcher(["kamer & huur*"], exclude=["Tweede Kamer"]).matches("Tweede Kamer praat over huurprijzen")
+    assert Matcher(["kamer & huur*"]).matching_terms("Kamer te huur") == ["kamer & huur*"]
+
+
+def test_glued_words_part_text_and_terms_alike():
+    assert Matcher(["ProRail"]).matches("ProRail werkt aan het spoor")
+    assert not Matcher(["ov"]).matches("De OvJ eist twee jaar")  # a capital inside an abbreviation is no seam
+    assert Matcher(["SodM"]).matches("Het SodM waarschuwt")
+
+
+def test_matchers_are_built_once():
+    from core.matching import matcher
+
+    assert matcher(("afval*", "kliko"), ("afvallen",)) is matcher(("afval*", "kliko"), ("afvallen",))
+    assert not matcher(("afval*",), ("afvallen",)).matches("Afvallen voor de zomer")

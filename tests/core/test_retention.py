@@ -121,3 +121,45 @@ def test_stories_and_their_fingerprints_go_with_their_last_post(engine):
     # Only the remaining post's fingerprints point to the story.
     assert {key for key, story_id in keys if story_id == kept_story} == set(
         fingerprints(copy_row.title, copy_row.text, copy_row.content_hash))
+
+
+def test_fingerprints_of_stories_past_the_grouping_window_are_pruned(engine):
+    """A story whose newest post is older than KEYS_KEPT takes no new post: retention drops its
+    fingerprints (some twenty per post) and keeps the story and its posts while their retention runs."""
+    from core.store.schema import stories, story_keys
+    from core.store.stories import KEYS_KEPT
+
+    with engine.begin() as conn:
+        sync_sources(conn, CONFIG)
+        news = get_source(conn, "oogtv")
+        ids = {age: ingest_post(conn, news, {"external_id": f"k{age}", "title": f"Brand in de binnenstad, dag {age}",
+                                             "text": f"Een grote brand in de binnenstad van Groningen op dag {age}.",
+                                             "published_at": NOW - timedelta(days=age)})[1]
+               for age in (1, KEYS_KEPT.days + 1)}
+        story_of = {age: conn.execute(select(posts.c.story_id).where(posts.c.id == i)).scalar() for age, i in ids.items()}
+        apply_retention(conn, CONFIG, NOW)
+        keys = dict(conn.execute(select(story_keys.c.story_id, func.count()).group_by(story_keys.c.story_id)).all())
+        assert keys.get(story_of[1], 0) > 0 and story_of[KEYS_KEPT.days + 1] not in keys
+        assert conn.execute(select(func.count()).select_from(stories)).scalar() == 2
+        assert conn.execute(select(func.count()).select_from(posts)).scalar() == 2
+
+
+def test_old_crawl_runs_go_but_each_sources_newest_and_newest_good_run_stay(engine):
+    from sqlalchemy import update
+
+    from core.store.schema import crawl_runs
+    from core.store.sources import RunCounts, finish_run, start_run
+
+    with engine.begin() as conn:
+        sync_sources(conn, CONFIG)
+        news, forum = get_source(conn, "oogtv"), get_source(conn, "stadforum")
+        runs = {}
+        for name, source, failed in [("news_ok", news, False), ("news_failed", news, True),
+                                     ("forum_old", forum, False), ("forum_ok", forum, False)]:
+            runs[name] = start_run(conn, source.id)
+            finish_run(conn, runs[name], RunCounts(), failed=failed, error="boom" if failed else None)
+        # All four started two years ago: past the audit retention (365 days by default).
+        conn.execute(update(crawl_runs).values(started_at=NOW - timedelta(days=730)))
+        apply_retention(conn, CONFIG, NOW)
+        kept = set(conn.execute(select(crawl_runs.c.id)).scalars())
+    assert kept == {runs["news_ok"], runs["news_failed"], runs["forum_ok"]}

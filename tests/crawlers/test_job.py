@@ -101,3 +101,32 @@ def test_state_is_saved_only_after_a_good_crawl(jobs):
 
     job.fail("connection refused by 127.0.0.1:9")
     assert job.state_to_save() is None
+
+
+def test_held_posts_are_known_and_stored_in_one_batch(jobs, engine):
+    """The pipeline holds posts and stores them a batch at a time: a held post is known already (a
+    spider does not fetch its article again, a reply to it is kept), and a batch whose store fails is
+    stored post by post, so only the bad post is lost."""
+    from sqlalchemy import func, select
+
+    from core.store.schema import posts
+
+    national = jobs["landelijk"]
+    topic = post("n-1", "https://nieuws.invalid/stad?utm_source=rss", "Drukte in de Stad")
+    reply = {**post("n-2", None, "Re: drukte", "Bij ons ook!"), "parent_external_id": "n-1"}
+    assert not national.relevant(reply)  # its conversation is not kept yet
+    held = [national.hold(topic)]
+    assert national.is_known("n-1", None) and national.is_known("other", "https://nieuws.invalid/stad")
+    assert national.relevant(reply)
+    held.append(national.hold(reply))
+    held.append(national.hold(topic))  # the feed listed it twice
+    with pytest.raises(ValueError):
+        national.hold(post("", None, "Zonder id in de Stad"))
+    assert national.save_many(held) == ["new", "new", "duplicate"]
+
+    broken = [national.hold(post("n-3", None, "Nog meer drukte in de Stad")),
+              {**national.hold(post("n-4", None, "Stad")), "published_at": "gisteren"}]  # the store refuses it
+    assert national.save_many(broken) == ["new", None]
+    assert national.store_errors == 1 and "n-4" in national.error_text()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(posts)).scalar() == 3

@@ -41,7 +41,7 @@ def signed_in(browser, live_workspace):
 MENUS = {
     "webcare": ["Overzicht", "Berichten", "Signalen"],
     "adviseur": ["Overzicht", "Berichten", "Signalen", "Nieuwsbrief"],
-    "beheer": ["Overzicht", "Berichten", "Signalen", "Nieuwsbrief", "Bronnen", "Accounts", "Auditlog"],
+    "beheer": ["Overzicht", "Berichten", "Signalen", "Nieuwsbrief", "Bronnen", "Accounts", "Auditlog", "Privacyverzoeken"],
 }
 
 
