@@ -577,10 +577,10 @@ def train(options: TrainOptions, *, runs_only: bool = False, from_runs: list[Pat
     metrics["held_out"] = judge.held_out_results(model, first_weight)
     log(f"shipping the {shipped} (dev score {raw:.4f}), neutral logit "
         f"{shift:+.2f}, first window x{first_weight:g} (dev score {calibrated:.4f}); held out:")
-    for name, result in metrics["held_out"].items():
-        for label, r in ({name: result}.items() if name != "by_length" else
-                         ((f"length {k} tokens", v) for k, v in result.items())):
-            log(format_report(label, r))
+    held_out_results = dict(metrics["held_out"])
+    by_length = held_out_results.pop("by_length")
+    for name, result in [*held_out_results.items(), *((f"length {k} tokens", v) for k, v in by_length.items())]:
+        log(format_report(name, result))
     export(model, export_to, input_prefix=INPUT_PREFIX, max_length=options.max_length, image=options.base_image,
            extra={"first_window_weight": first_weight,
                   "trained": {"epochs": options.epochs, "weights": shipped, "soup": metrics["shipped"]["soup"],
