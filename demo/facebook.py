@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .corpus import DemoPost
 from .formats import iso_z
-from .site import Request, Response, json_response, not_found, png_response, text_response
+from .site import Request, Response, api_robots, image, json_response, not_found
 
 PAGE_BASE = 165_000_000_000
 USAGE = {"x-app-usage": '{"call_count":3,"total_cputime":1,"total_time":2}'}
@@ -97,21 +97,13 @@ def _unknown(ident: str) -> Response:
                                     "code": 100}}, status=400)
 
 
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
-
-
-def robots(req: Request) -> Response:
-    return text_response("User-agent: *\nDisallow: /\n")
-
-
 def page_html(req: Request, page: str, n: str) -> Response:
     return not_found("Deze demo toont berichten alleen via de Graph API")
 
 
 VERSION = r"/(?P<version>v\d+\.\d+)"
 ROUTES = [
-    (r"/robots\.txt", robots),
+    (r"/robots\.txt", api_robots),
     (r"/media/(?P<name>[a-z0-9-]+)\.png", image),
     (VERSION + r"/(?P<post>\d+_\d+)/comments", comments),
     (VERSION + r"/(?P<ident>[a-z0-9]+)/(?P<edge>published_posts|posts|feed)", posts),

@@ -13,8 +13,8 @@ from .site import (
     Response,
     conditional,
     html_response,
+    image,
     not_found,
-    png_response,
     text_response,
 )
 
@@ -112,10 +112,6 @@ def home(req: Request, name: str) -> Response:
         for p in _articles(req, name)[::-1][:FEED_SIZE]
     ]
     return html_response("post.html", site=OUTLETS[name]["title"], title="Laatste nieuws", posts=posts)
-
-
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
 
 
 def robots(req: Request) -> Response:

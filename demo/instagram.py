@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .corpus import DemoPost
 from .facebook import USAGE, graph_time
-from .site import Request, Response, json_response, png_response, text_response
+from .site import Request, Response, api_robots, image, json_response
 
 ACCOUNT_BASE = 17_841_400_000_000_000
 HASHTAG_ID = "17843826142012701"
@@ -102,17 +102,9 @@ def _unknown(ident: str) -> Response:
                                     "type": "GraphMethodException", "code": 100}}, status=400)
 
 
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
-
-
-def robots(req: Request) -> Response:
-    return text_response("User-agent: *\nDisallow: /\n")
-
-
 VERSION = r"/(?P<version>v\d+\.\d+)"
 ROUTES = [
-    (r"/robots\.txt", robots),
+    (r"/robots\.txt", api_robots),
     (r"/media/(?P<name>[a-z0-9-]+)\.png", image),
     (VERSION + r"/ig_hashtag_search", hashtag_search),
     (VERSION + rf"/{HASHTAG_ID}/(?P<edge>recent_media|top_media)", hashtag_media),

@@ -16,9 +16,9 @@ from .site import (
     Request,
     Response,
     html_response,
+    image,
     json_response,
     not_found,
-    png_response,
     text_response,
 )
 
@@ -302,10 +302,6 @@ def page(req: Request, name: str, tid: str, slug: str) -> Response:
               "image": None, "link": article_url(req, p.link) if p.link is not None else None} for p in posts]
     return html_response("post.html", site=f"r/{SUBREDDIT} (demo)", title=html.unescape(opener.title or ""),
                          posts=shown)
-
-
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
 
 
 def robots(req: Request) -> Response:

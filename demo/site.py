@@ -96,6 +96,16 @@ def png_response(name: str) -> Response:
     return Response(images.png(name), 200, "image/png", {"Cache-Control": "public, max-age=86400"})
 
 
+def image(req: Request, name: str) -> Response:
+    """A route handler for an imitated platform's media: the invented picture `name`."""
+    return png_response(name)
+
+
+def api_robots(req: Request) -> Response:
+    """robots.txt of an imitated platform API: its hosts are reached by API clients, not crawled."""
+    return text_response("User-agent: *\nDisallow: /\n")
+
+
 def not_found(message: str = "niet gevonden") -> Response:
     return text_response(f"{message}\n", status=404)
 

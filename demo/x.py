@@ -8,7 +8,7 @@ import re
 
 from .corpus import DemoPost
 from .formats import iso_z, matches, words
-from .site import Request, Response, json_response, png_response, text_response
+from .site import Request, Response, api_robots, image, json_response
 
 USER_BASE = 2_000_000
 _CONVERSATION = re.compile(r"conversation_id:(\d+)")
@@ -109,16 +109,8 @@ def timeline(req: Request, ident: str) -> Response:
     return _answer(req, [p for p in released if user_id(p.author) == ident], released)
 
 
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
-
-
-def robots(req: Request) -> Response:
-    return text_response("User-agent: *\nDisallow: /\n")
-
-
 ROUTES = [
-    (r"/robots\.txt", robots),
+    (r"/robots\.txt", api_robots),
     (r"/media/(?P<name>[a-z0-9-]+)\.png", image),
     (r"/2/tweets/search/recent", search),
     (r"/2/users/by", users_by),

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .corpus import DemoPost
 from .formats import iso_z, matches, words
-from .site import Request, Response, json_response, png_response, text_response
+from .site import Request, Response, api_robots, image, json_response
 
 INLINE_REPLIES = 5
 
@@ -128,16 +128,8 @@ def _error(status: int, reason: str, message: str) -> Response:
                          status=status)
 
 
-def image(req: Request, name: str) -> Response:
-    return png_response(name)
-
-
-def robots(req: Request) -> Response:
-    return text_response("User-agent: *\nDisallow: /\n")
-
-
 ROUTES = [
-    (r"/robots\.txt", robots),
+    (r"/robots\.txt", api_robots),
     (r"/vi/(?P<name>[a-z0-9-]+)\.png", image),
     (r"/youtube/v3/search", search),
     (r"/youtube/v3/videos", videos),
