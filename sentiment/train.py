@@ -467,20 +467,18 @@ def greedy_soup(model, judge: Judge, runs: list[dict]) -> tuple[dict, list[dict]
     """Average runs' weights greedily (Wortsman et al. 2022): best run first, each next one kept only if the
     dev score of the average does not drop. Returns (weights, the runs kept, their dev score)."""
     ranked = sorted(runs, key=lambda r: -r["dev_score"])
-    kept, total = [ranked[0]], dict(ranked[0]["weights"])
+    kept, soup = [ranked[0]], dict(ranked[0]["weights"])
     score = ranked[0]["dev_score"]
     for candidate in ranked[1:]:
-        trial = {k: (total[k] * len(kept) + candidate["weights"][k]) / (len(kept) + 1) if v.is_floating_point()
-                 else v for k, v in total.items()}
+        trial = {k: (soup[k] * len(kept) + candidate["weights"][k]) / (len(kept) + 1) if v.is_floating_point()
+                 else v for k, v in soup.items()}
         model.load_state_dict(trial, strict=False)
         trial_score = judge.dev_score(model)
         log(f"soup + seed {candidate['seed']} lr {candidate['lr']:g}: dev score {trial_score:.4f} (was {score:.4f})")
         if trial_score >= score:
             kept.append(candidate)
-            total = {k: (total[k] * (len(kept) - 1) + candidate["weights"][k]) / len(kept)
-                     if v.is_floating_point() else v for k, v in total.items()}
-            score = trial_score
-    return total, kept, score
+            soup, score = trial, trial_score
+    return soup, kept, score
 
 
 def distil(model, tokenizer, judge: Judge, runs: list[dict], train_set: list[Example], start: dict,
