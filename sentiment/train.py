@@ -245,7 +245,9 @@ class Judge:
         return {name: _report(self.dev[name], logits[name], neutral_shift, first_weight) for name in self.dev}
 
     def dev_score(self, model) -> float:
-        return dev_score(self.dev_results(model))
+        """dev_score of `model`, scoring only the sets it reads (it runs after every epoch and soup trial)."""
+        logits = self.logits(model, {name: self.dev[name] for name in DOMAINS})
+        return dev_score({name: _report(self.dev[name], logits[name]) for name in DOMAINS})
 
     def calibrate(self, model) -> tuple[float, float, float]:
         """(neutral shift, first window weight, calibrated dev score), both chosen on dev.
