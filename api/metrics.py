@@ -55,6 +55,8 @@ def exposition(figures: dict) -> str:
     out.metric("newsroom_scoring_rate_per_minute", "gauge", "Posts scored per minute over the last five minutes.",
                [({}, round(figures["scoring_rate_per_minute"], 3))])
     out.metric("newsroom_scoring_queue_length", "gauge", "Posts waiting for a sentiment score.", [({}, figures["unscored"])])
+    out.metric("newsroom_scores_stale", "gauge", "Posts scored by an older model version, waiting to be rescored.",
+               [({}, figures["stale"])])
     out.metric("newsroom_alerts_active", "gauge", "Alerts not yet resolved, per kind and status.",
                [({"kind": kind, "status": status}, n) for (kind, status), n in sorted(figures["alerts"].items())])
     out.metric("newsroom_alerts_undelivered", "gauge", "Alerts waiting for delivery (e.g. in quiet hours).",

@@ -5,8 +5,10 @@
 Builds each candidate from the cached fp32 graph of the configured model (sentiment.ort.build_variant
 with its own `keep_fp32` patterns), scores the DEV sets of `sentiment.train.build_mix(TrainOptions())`
 with windows as production does, and prints macro-F1 (and pos-vs-neg accuracy) per set and pooled,
-and label agreement with fp32. Choose on dev only; `--held-out` then reports the held-out sets too
-(for the model card, not for choosing). Generic over the sets build_mix returns.
+agreement with fp32 (equal labels, largest and mean probability difference), and CPU time per text.
+Choose on dev only, on agreement first (less noisy than macro-F1 differences on small sets);
+`--held-out` then reports the held-out sets too (for the model card, not for choosing). Generic over
+the sets build_mix returns.
 """
 from __future__ import annotations
 
@@ -24,32 +26,40 @@ LAYER = r"/encoder/layer\.{}/"
 FFN_OUT = r"/output/dense/MatMul$"  # the GELU output -> hidden product: the widest activation range
 ATTN_OUT = r"/attention/output/dense/"
 FFN = r"/layer\.\d+/output/dense/"
-# name -> (variant, MatMuls kept in fp32, smoothed with calibration windows first: False, True or alpha)
-CONFIGS: dict[str, tuple[str, tuple[str, ...], bool | float]] = {
-    "all-r7": ("int8-r7", (), False),
-    "all-8": ("int8", (), False),
-    "ffn-out-8": ("int8", (FFN,), False),
-    "last2-8": ("int8", (LAYER.format(10), LAYER.format(11)), False),
-    "attn-out-8": ("int8", (ATTN_OUT,), False),
-    "ffn-out+last2-8": ("int8", (FFN, LAYER.format(10), LAYER.format(11)), False),
-    "first2-8": ("int8", (LAYER.format(0), LAYER.format(1)), False),
-    "smooth-8": ("int8", (), True),
-    "smooth-r7": ("int8-r7", (), True),
-    "smooth+ffn-out-8": ("int8", (FFN,), True),
-    "smooth+ffn-out-r7": ("int8-r7", (FFN,), True),
-    "attn-only-8": ("int8", (FFN, r"/intermediate/dense/"), False),
-    "smooth+ffn-out+inter6-8": ("int8", (FFN, *(rf"/layer\.{i}/intermediate/dense/" for i in (1, 2, 3, 6, 8, 9))), True),
-    "smooth.8+ffn-out-8": ("int8", (FFN,), 0.8),
-    "smooth.3+ffn-out-8": ("int8", (FFN,), 0.3),
-    "smooth.3+ffn-out-r7": ("int8-r7", (FFN,), 0.3),
-    "smooth.15+ffn-out-8": ("int8", (FFN,), 0.15),
+# name -> (variant, MatMuls kept in fp32, smoothed with calibration windows first: False, True or alpha,
+#          activations per "row" or per "tensor" (ONNX Runtime's dynamic int8, the earlier recipe))
+CONFIGS: dict[str, tuple[str, tuple[str, ...], bool | float, str]] = {
+    # the shipped recipe (sentiment.ort: activations per row, smoothing alpha SMOOTH_ALPHA, nothing fp32)
+    "row": ("int8", (), True, "row"),
+    "row-r7": ("int8-r7", (), True, "row"),
+    "row-unsmoothed": ("int8", (), False, "row"),
+    "row.5": ("int8", (), 0.5, "row"),
+    "row+ffn-out-2,3,8": ("int8", tuple(rf"/layer\.{i}/output/dense/" for i in (2, 3, 8)), True, "row"),
+    "all-r7": ("int8-r7", (), False, "tensor"),
+    "all-8": ("int8", (), False, "tensor"),
+    "ffn-out-8": ("int8", (FFN,), False, "tensor"),
+    "last2-8": ("int8", (LAYER.format(10), LAYER.format(11)), False, "tensor"),
+    "attn-out-8": ("int8", (ATTN_OUT,), False, "tensor"),
+    "ffn-out+last2-8": ("int8", (FFN, LAYER.format(10), LAYER.format(11)), False, "tensor"),
+    "first2-8": ("int8", (LAYER.format(0), LAYER.format(1)), False, "tensor"),
+    "smooth-8": ("int8", (), True, "tensor"),
+    "smooth-r7": ("int8-r7", (), True, "tensor"),
+    "smooth+ffn-out-8": ("int8", (FFN,), True, "tensor"),
+    "smooth+ffn-out-r7": ("int8-r7", (FFN,), True, "tensor"),
+    "attn-only-8": ("int8", (FFN, r"/intermediate/dense/"), False, "tensor"),
+    "smooth+ffn-out+inter6-8": ("int8", (FFN, *(rf"/layer\.{i}/intermediate/dense/" for i in (1, 2, 3, 6, 8, 9))), True, "tensor"),
+    "smooth.8+ffn-out-8": ("int8", (FFN,), 0.8, "tensor"),
+    "smooth.3+ffn-out-8": ("int8", (FFN,), 0.3, "tensor"),
+    "smooth.3+ffn-out-r7": ("int8-r7", (FFN,), 0.3, "tensor"),
+    "smooth.15+ffn-out-8": ("int8", (FFN,), 0.15, "tensor"),
 }
 
 
 def sensitivity(scorer, texts: list[str], reduce_range: bool, batch_size: int = 16) -> list[tuple[float, str]]:
     """Per weight MatMul of the fp32 graph: the relative error of its output when its input is quantised
-    as dynamic int8 does it (u8, one scale per batch) and its weight per output channel (s8, or 7 bits),
-    on the windows of `texts` in production's length-sorted batches. Largest first."""
+    as the shipped int8 does it (sentiment.ort.quantize_rows: one scale per row, symmetric, unsmoothed)
+    and its weight per output channel (s8, or 7 bits), on the windows of `texts` in production's
+    length-sorted batches. Largest first."""
     import numpy as np
     import onnx
     import onnxruntime
@@ -85,10 +95,9 @@ def sensitivity(scorer, texts: list[str], reduce_range: bool, batch_size: int = 
         outputs = dict(zip(names, session.run(None, {"input_ids": ids, "attention_mask": mask})))
         for name, activation, _ in matmuls:
             a = outputs[activation]
-            lo, hi = min(float(a.min()), 0.0), max(float(a.max()), 0.0)
-            scale = (hi - lo) / 255 or 1.0
-            zero = np.rint(-lo / scale)
-            aq = (np.clip(np.rint(a / scale) + zero, 0, 255) - zero) * scale
+            scale = np.abs(a).max(axis=-1, keepdims=True) / 127
+            scale[scale == 0] = 1.0
+            aq = np.clip(np.rint(a / scale), -127, 127) * scale
             w, w_q = wq[name]
             exact = a @ w
             errors[name] += float(np.linalg.norm(aq @ w_q - exact) / (np.linalg.norm(exact) or 1.0))
@@ -105,19 +114,27 @@ def _calibration(scorer, train: list, source: str) -> list[list[int]]:
 
 
 def _evaluate(scorer, sets: dict) -> dict:
+    """Per set (and pooled): macro-F1, pos-vs-neg accuracy, the labels and probabilities (to compare
+    with fp32's), and the process's CPU seconds per text for the forward passes (CPU time, not wall
+    time: on a shared machine other processes' load changes wall time more than the work done)."""
     from sentiment.metrics import macro_f1, pos_neg_accuracy
 
-    out, gold_all, pred_all = {}, [], []
+    out, gold_all, pred_all, probs_all, cpu, n = {}, [], [], [], 0.0, 0
     for name, examples in sets.items():
+        started = time.process_time()
         predictions = scorer.predict([e.text for e in examples])
+        cpu, n = cpu + time.process_time() - started, n + len(examples)
         gold = [e.label for e in examples]
         labels = [p[0] for p in predictions]
+        probs = [[p[1][k] for k in sorted(p[1])] for p in predictions]
         out[name] = {"n": len(gold), "macro_f1": round(macro_f1(gold, labels), 4),
                      "pos_neg": round(pos_neg_accuracy(gold, [p[1] for p in predictions]) or 0.0, 4),
-                     "labels": labels}
+                     "labels": labels, "probs": probs}
         gold_all += gold
         pred_all += labels
-    out["pooled"] = {"n": len(gold_all), "macro_f1": round(macro_f1(gold_all, pred_all), 4), "labels": pred_all}
+        probs_all += probs
+    out["pooled"] = {"n": len(gold_all), "macro_f1": round(macro_f1(gold_all, pred_all), 4), "labels": pred_all,
+                     "probs": probs_all, "cpu_ms_per_text": round(1000 * cpu / max(1, n), 1)}
     return out
 
 
@@ -145,12 +162,13 @@ def main(argv: list[str] | None = None) -> int:
 
     train, dev, held_out = build_mix(TrainOptions())
     if args.write_ranges:  # for the model folder: int8 smoothed on training texts (sentiment.ort.RANGES_FILE)
-        from sentiment.ort import activation_ranges, write_ranges
+        from sentiment.ort import RANGES_FILE
+        from sentiment.scoring import write_activation_ranges
 
-        scorer = load_scorer(Settings(model="", threads=args.threads), runtime="onnx", quantized=False)
-        windows = _calibration(scorer, train, "train")
-        print("wrote", write_ranges(activation_ranges(scorer.network.path / "model.onnx", windows, scorer.pad_id),
-                                    args.write_ranges), f"({len(windows)} windows of training texts)")
+        if args.write_ranges.name != RANGES_FILE:
+            parser.error(f"--write-ranges: the file beside the weights is called {RANGES_FILE}")
+        print("wrote", write_activation_ranges([e.text for e in train], source=args.write_ranges.parent,
+                                                threads=args.threads))
         return 0
     if args.sensitivity:
         import re
@@ -161,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         for error, name in ranked[:24]:
             print(f"{error:.4f}  {name}")
         for k in (4, 8, 12, 18):
-            CONFIGS[f"top{k}-{args.sensitivity}"] = (args.sensitivity, tuple(re.escape(n) + "$" for _, n in ranked[:k]), False)
+            CONFIGS[f"top{k}-{args.sensitivity}"] = (args.sensitivity, tuple(re.escape(n) + "$" for _, n in ranked[:k]),
+                                                    True, "row")
         Path(args.work or ".").mkdir(parents=True, exist_ok=True)
         (Path(args.work or ".") / "sensitivity.json").write_text(json.dumps(ranked, indent=1))
         if not args.configs:
@@ -173,13 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     results = {"fp32": {part: _evaluate(scorer, s) for part, s in sets.items()}}
     work = args.work or Path(tempfile.mkdtemp(prefix="quant-eval-"))
     for name in filter(None, args.configs.split(",")):
-        variant, keep, smoothed = CONFIGS[name]
+        variant, keep, smoothed, activations = CONFIGS[name]
         target = work / name
         started = time.perf_counter()
         if not (target / "model.onnx").exists():
             target.mkdir(parents=True, exist_ok=True)
             alpha = {} if isinstance(smoothed, bool) else {"alpha": smoothed}
-            build_variant(fp32_dir, target, variant, keep_fp32=keep,
+            build_variant(fp32_dir, target, variant, keep_fp32=keep, activations=activations,
                           calibration=_calibration(scorer, train, args.calibration) if smoothed else None, **alpha)
         scorer.network = OnnxNetwork(target, args.threads)
         results[name] = {part: _evaluate(scorer, s) for part, s in sets.items()}
@@ -188,20 +207,28 @@ def main(argv: list[str] | None = None) -> int:
         scorer.network = fp32_network
     _print("fp32", results, sets, 0.0)
     Path(work / "results.json").write_text(json.dumps(
-        {k: {p: {s: {m: x for m, x in r.items() if m != "labels"} for s, r in v.items()} if isinstance(v, dict) else v
+        {k: {p: {s: {m: x for m, x in r.items() if m not in ("labels", "probs")} for s, r in v.items()} if isinstance(v, dict) else v
              for p, v in res.items()} for k, res in results.items()}, indent=1))
     print("results:", work / "results.json")
     return 0
 
 
 def _print(name: str, results: dict, sets: dict, seconds: float) -> None:
+    """One line per part: agreement with fp32 (share of equal labels) and the largest and mean
+    |difference| of a probability, pooled (less noisy than differences of macro-F1 on small sets), then
+    per set macro-F1 and its change against fp32, and the CPU time per text."""
+    import numpy as np
+
     for part in sets:
         res, ref = results[name][part], results["fp32"][part]
-        cells = []
+        pooled, ref_pooled = res["pooled"], ref["pooled"]
+        agree = float(np.mean([a == b for a, b in zip(pooled["labels"], ref_pooled["labels"])]))
+        diff = np.abs(np.array(pooled["probs"]) - np.array(ref_pooled["probs"])).max(axis=1)
+        cells = [f"agree {agree:.3f} max|dp| {diff.max():.3f} mean|dp| {diff.mean():.4f}"]
         for set_name, r in res.items():
-            agree = sum(a == b for a, b in zip(r["labels"], ref[set_name]["labels"])) / max(1, len(r["labels"]))
             delta = (r["macro_f1"] - ref[set_name]["macro_f1"]) * 100
-            cells.append(f"{set_name} {r['macro_f1']:.3f} ({delta:+.1f} pt, agree {agree:.3f})")
+            cells.append(f"{set_name} {r['macro_f1']:.3f} ({delta:+.1f} pt)")
+        cells.append(f"{pooled['cpu_ms_per_text']} ms CPU/text")
         print(f"{name:18} {part:8} " + " | ".join(cells) + (f"  [{seconds:.0f}s]" if seconds else ""), flush=True)
 
 

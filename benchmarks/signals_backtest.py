@@ -2,13 +2,14 @@
 and injected incidents, replayed through the old detector and the new one side by side.
 
     python benchmarks/signals_backtest.py [--weeks 8] [--seed 15] [--every 5] [--scale 1.0]
-                                          [--sensitivity 3] [--min-posts 5] [--significance 0.001]
-    python benchmarks/signals_backtest.py --seeds 15 16 17 18 19       # one summary line per seed
+                                          [--sensitivity 3] [--min-posts 5] [--significance 0.002]
+    python benchmarks/signals_backtest.py --seeds 15 16 17 18 19 20 21 22  # a line per seed, totals, misses
 
 Traffic: three themes (a busy, a middling and a quiet one), each a Poisson stream of stories whose rate
 follows the hour of the day (night 0.15x, the weekday morning peak 2.4x the daily mean) and the day of
-the week (weekends about half of a weekday), times a per-day factor (gamma, 20% spread) for the days
-that are simply busier. About a third of the normal stories are negative.
+the week (weekends about half of a weekday) on the city's clock (Europe/Amsterdam: the weeks from
+2 March hold the start of summer time on 29 March), times a per-day factor (gamma, 20% spread) for the
+days that are simply busier. About a third of the normal stories are negative.
 
 Incidents: one per theme per week (after the first) at a random moment, mornings, nights and weekends
 alike, and each drawn anew: 1 to 6 hours long; 5 to 15 extra stories an hour at full strength
@@ -17,16 +18,18 @@ hour, or the first hour at half strength (a third each); 50-90% of their stories
 is a complaint, a fire, a breakdown). `--scale` multiplies every incident's size, to see where
 detection stops (`--scale 0.5`: half-sized incidents).
 
-Both detectors run every `--every` minutes, as the analytics job does, on the stories seen so far, on
-all stories and on the negative ones:
+The detectors run every `--every` minutes (the analytics job: every minute), on the stories seen so
+far, on all stories and on the negative ones:
 - old: the last hour against the mean of the 24 hours before, the last day against the 14 days before,
   firing at `sensitivity` x the mean and `min_posts` (the code before issue 15);
-- new: core.analytics.signals.strongest (the last 30 minutes, hour, 3 hours and day against the same
-  windows of the last four weeks, or of the earlier days of the same kind while history is shorter;
-  a rise must be significant, see that module).
-An alert opens at most once per theme per cooldown (6 h), as run_alerts does. An alert from an
-incident's start until an hour after its end detects it; a later one within a day of its end (the
-day's window still holds it) is a repeat; any other alert is a false alarm.
+- new: core.analytics.signals.strongest (the stories since each moment of the last six hours against
+  a profile of the 28 local days before and the day's level so far; see that module);
+- oracle: a yardstick, the new test against the normal rate as drawn (see oracle_detector): an
+  incident it misses is not distinguishable from the noise at that many false alarms.
+An alert opens at most once per theme per cooldown (6 h), as run_alerts does, and the new test and the
+oracle look for a rise after the last alert, as run_alerts does. An alert from an incident's start
+until an hour after its end detects it; a later one within a day of its end is a repeat; any other
+alert is a false alarm.
 """
 from __future__ import annotations
 
@@ -38,13 +41,20 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.analytics.signals import Baseline, count, strongest  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.stats import poisson  # noqa: E402
+
+from core.analytics.signals import SERIES, STEP, STEPS, Seasonal, count, strongest  # noqa: E402
 from core.config.watch import Alerts  # noqa: E402
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
+TZ = ZoneInfo("Europe/Amsterdam")
+# A Monday: the eight weeks hold the start of summer time (Sunday 29 March: a 23-hour day, and
+# the city's rhythm an hour earlier in UTC after it).
+START = datetime(2026, 3, 2, tzinfo=TZ).astimezone(timezone.utc)
 HOUR = timedelta(hours=1)
 COOLDOWN = timedelta(hours=6)
 # Mean stories per hour of each theme, over the whole week.
@@ -91,12 +101,20 @@ class Incident:
 class Stream:
     times: list[datetime]
     negative: list[datetime]
+    normal: list[float]  # the normal stories expected in each hour from START, as drawn (the oracle's)
 
 
 def rate(mean: float, at: datetime, day_factor: float) -> float:
-    daily = DAILY[at.hour] / (sum(DAILY) / 24)
-    weekly = WEEKLY[at.weekday()] / (sum(WEEKLY) / 7)
+    """Stories an hour at `at`: the city's rhythm follows its local clock."""
+    local = at.astimezone(TZ)
+    daily = DAILY[local.hour] / (sum(DAILY) / 24)
+    weekly = WEEKLY[local.weekday()] / (sum(WEEKLY) / 7)
     return mean * daily * weekly * day_factor
+
+
+def day_index(at: datetime) -> int:
+    """The local day of `at`, counted from START's: busy days are local days."""
+    return (at.astimezone(TZ).date() - START.astimezone(TZ).date()).days
 
 
 def strength(incident: Incident, at: datetime) -> float:
@@ -116,12 +134,13 @@ def traffic(weeks: int, rng: random.Random, scale: float = 1.0) -> tuple[dict[st
     streams: dict[str, Stream] = {}
     incidents = []
     for theme, mean in THEMES.items():
-        day_factors = [rng.gammavariate(1 / DAY_SPREAD**2, DAY_SPREAD**2) for _ in range(weeks * 7)]
+        day_factors = [rng.gammavariate(1 / DAY_SPREAD**2, DAY_SPREAD**2) for _ in range(weeks * 7 + 1)]
         events: list[tuple[datetime, bool]] = []
+        hourly = []
         for h in range(hours):
             at = START + h * HOUR
-            events += [(t, rng.random() < NEGATIVE_SHARE)
-                       for t in _poisson_times(rng, rate(mean, at, day_factors[h // 24]), at, HOUR)]
+            hourly.append(rate(mean, at, day_factors[day_index(at)]))
+            events += [(t, rng.random() < NEGATIVE_SHARE) for t in _poisson_times(rng, hourly[-1], at, HOUR)]
         for week in range(1, weeks):  # the first week is history for both detectors
             start = START + week * 7 * 24 * HOUR + timedelta(minutes=rng.randrange(7 * 24 * 60))
             length = timedelta(hours=rng.uniform(*INCIDENT_HOURS))
@@ -144,7 +163,7 @@ def traffic(weeks: int, rng: random.Random, scale: float = 1.0) -> tuple[dict[st
             incidents.append(Incident(theme, start, start + length, size, onset, normal,
                                       sum(1 for t, _ in extra if t < start + 2 * HOUR)))
         events.sort()
-        streams[theme] = Stream([t for t, _ in events], [t for t, negative in events if negative])
+        streams[theme] = Stream([t for t, _ in events], [t for t, negative in events if negative], hourly)
     return streams, incidents
 
 
@@ -155,7 +174,7 @@ def _expected(incident: Incident, mean: float, day_factors: list[float], span: t
     at, until = incident.start, min(incident.end, incident.start + span)
     while at < until:
         piece = min(step, until - at) / HOUR
-        normal += rate(mean, at, day_factors[(at - START).days]) * piece
+        normal += rate(mean, at, day_factors[day_index(at)]) * piece
         extra += incident.rate * strength(incident, at) * piece
         at += step
     return normal, extra
@@ -178,47 +197,87 @@ def _poisson_times(rng: random.Random, per_hour: float, at: datetime, span: time
     return out
 
 
-def old_fires(stream: Stream, now: datetime, history_start: datetime, settings: Alerts) -> bool:
+def old_detector(stream: Stream, history_start: datetime, settings: Alerts):
     """The detector before issue 15: a plain mean of the 24 h / 14 d before, `sensitivity` x it."""
-    for times in (stream.times, stream.negative):
-        for _, recent_span, base_span in OLD:
-            split = now - recent_span
-            span = min(base_span, split - history_start)
-            if span < 2 * recent_span:
-                continue
-            base = Baseline("old", count(times, split - span, split), span / recent_span)
-            recent = count(times, split, now)
-            if recent >= settings.min_posts and recent >= settings.sensitivity * max(base.expected, 1.0):
+    def fires(now: datetime, since: datetime | None) -> bool:
+        for times in (stream.times, stream.negative):
+            for _, recent_span, base_span in OLD:
+                split = now - recent_span
+                span = min(base_span, split - history_start)
+                if span < 2 * recent_span:
+                    continue
+                expected = count(times, split - span, split) / (span / recent_span)
+                recent = count(times, split, now)
+                if recent >= settings.min_posts and recent >= settings.sensitivity * max(expected, 1.0):
+                    return True
+        return False
+    return fires
+
+
+def new_detector(stream: Stream, history_start: datetime, settings: Alerts):
+    """core.analytics.signals on all stories and on the negative ones, as the analytics job runs it;
+    one Seasonal per series keeps the days' profiles it learnt (each from the days before it only)."""
+    seasonals = [Seasonal(times, history_start, TZ) for times in (stream.times, stream.negative)]
+
+    def fires(now: datetime, since: datetime | None) -> bool:
+        return any(strongest(seasonal, now, settings, since) is not None for seasonal in seasonals)
+    return fires
+
+
+def oracle_detector(stream: Stream, history_start: datetime, settings: Alerts):
+    """A yardstick, not a detector: the new test's windows and rules, but against the normal rate as
+    drawn (rhythm and day factor known exactly, Poisson). What it cannot find at its false alarms, no
+    baseline learnt from history can: the incident is not distinguishable from the noise."""
+    hourly = np.concatenate(([0.0], np.cumsum(stream.normal)))
+    series = [(np.array([t.timestamp() for t in times]), share)
+              for times, share in ((stream.times, 1.0), (stream.negative, NEGATIVE_SHARE))]
+    origin = START.timestamp()
+
+    def normal(epochs: np.ndarray) -> np.ndarray:  # expected normal stories from START to each moment
+        return np.interp((epochs - origin) / 3600, np.arange(len(hourly)), hourly)
+
+    def fires(now: datetime, since: datetime | None) -> bool:
+        end = now.timestamp()
+        starts = end - STEP.total_seconds() * np.arange(1, STEPS + 1)
+        starts = starts[starts >= (since.timestamp() if since else -np.inf)]
+        for epochs, share in series:
+            recent = np.searchsorted(epochs, end) - np.searchsorted(epochs, starts)
+            expected = share * (normal(np.array([end]))[0] - normal(starts))
+            large = (recent >= settings.min_posts) & (recent - np.floor(expected) >= settings.min_posts)
+            if large.any() and poisson.sf(recent[large] - 1, expected[large]).min() < \
+                    settings.significance / (SERIES * STEPS):
                 return True
-    return False
+        return False
+    return fires
 
 
-def new_fires(stream: Stream, now: datetime, history_start: datetime, settings: Alerts) -> bool:
-    return any(strongest(times, now, history_start, settings) is not None
-               for times in (stream.times, stream.negative))
+DETECTORS = {"old": old_detector, "new": new_detector, "oracle": oracle_detector}
 
 
-def replay(detector, streams, incidents, weeks: int, every: timedelta, settings: Alerts) -> list[dict]:
+def replay(make, streams, incidents, weeks: int, every: timedelta, settings: Alerts) -> tuple[list[dict], list]:
     """Per week: incidents, found, found within 2 h, delays (minutes), false alarms and repeats."""
-    weekly = [{"incidents": 0, "found": 0, "within_2h": 0, "delays": [], "false_alarms": 0, "repeats": 0}
-              for _ in range(weeks)]
+    weekly = [{"incidents": 0, "found": 0, "within_2h": 0, "delays": [], "false_alarms": 0, "repeats": 0,
+               "false": []} for _ in range(weeks)]
     for incident in incidents:
         weekly[(incident.start - START).days // 7]["incidents"] += 1
     missed = []
     for theme, stream in streams.items():
         history_start = stream.times[0]
+        fires = make(stream, history_start, settings)
         own = [i for i in incidents if i.theme == theme]
         detected: dict[Incident, float] = {}
         last_alert = None
         now = START + every
         while now <= START + weeks * 7 * 24 * HOUR:
-            if (last_alert is None or now - last_alert >= COOLDOWN) and detector(stream, now, history_start, settings):
+            if (last_alert is None or now - last_alert >= COOLDOWN) and fires(now, last_alert):
                 last_alert = now
                 week = weekly[min((now - START).days // 7, weeks - 1)]
                 hit = next((i for i in own if i.start <= now <= i.end + HOUR), None)
                 if hit is None:
                     after = any(i.end < now <= i.end + 24 * HOUR for i in own)
                     week["repeats" if after else "false_alarms"] += 1
+                    if not after:
+                        week["false"].append((theme, now))
                 elif hit not in detected:
                     delay = (now - hit.start) / timedelta(minutes=1)
                     detected[hit] = delay
@@ -244,8 +303,7 @@ def totals(weekly: list[dict]) -> dict:
 
 def run(weeks: int, seed: int, every: timedelta, settings: Alerts, scale: float = 1.0) -> dict:
     streams, incidents = traffic(weeks, random.Random(seed), scale)
-    results = {name: replay(detector, streams, incidents, weeks, every, settings)
-               for name, detector in (("old", old_fires), ("new", new_fires))}
+    results = {name: replay(make, streams, incidents, weeks, every, settings) for name, make in DETECTORS.items()}
     return {"streams": streams, "incidents": incidents, "results": results}
 
 
@@ -263,19 +321,34 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Alerts(sensitivity=args.sensitivity, min_posts=args.min_posts, significance=args.significance)
     every = timedelta(minutes=args.every)
-    print(f"{args.weeks} weeks from {START:%Y-%m-%d} (a Monday), themes {THEMES} stories/hour; incidents "
-          f"{INCIDENT_HOURS[0]:g}-{INCIDENT_HOURS[1]:g} h, {INCIDENT_RATE[0] * args.scale:g}-"
-          f"{INCIDENT_RATE[1] * args.scale:g} extra stories/h; sensitivity {settings.sensitivity}, "
-          f"min_posts {settings.min_posts}, significance {settings.significance}; a run every {args.every} min")
+    print(f"{args.weeks} weeks from {START.astimezone(TZ):%Y-%m-%d} (a Monday, {TZ.key}; summer time begins on "
+          f"29 March), themes {THEMES} stories/hour; incidents {INCIDENT_HOURS[0]:g}-{INCIDENT_HOURS[1]:g} h, "
+          f"{INCIDENT_RATE[0] * args.scale:g}-{INCIDENT_RATE[1] * args.scale:g} extra stories/h; sensitivity "
+          f"{settings.sensitivity}, min_posts {settings.min_posts}, significance {settings.significance}; "
+          f"a run every {args.every} min")
     if args.seeds:
         print(f"{'seed':>4} {'incidents':>9} | {'old: found':>10} {'<=2h':>4} {'median':>6} {'max':>5} {'false':>5} "
-              f"{'/wk max':>7} | {'new: found':>10} {'<=2h':>4} {'median':>6} {'max':>5} {'false':>5} {'/wk max':>7}")
+              f"{'/wk max':>7} | {'new: found':>10} {'<=2h':>4} {'median':>6} {'max':>5} {'false':>5} {'/wk max':>7} "
+              f"| {'oracle: <=2h':>12} {'false':>5} {'/wk max':>7}")
+        sums = {name: {"incidents": 0, "within_2h": 0, "false": 0, "worst_week": 0} for name in DETECTORS}
+        notes: list[str] = []
         for seed in args.seeds:
             outcome = run(args.weeks, seed, every, settings, args.scale)
-            old, new = (totals(outcome["results"][n][0]) for n in ("old", "new"))
+            old, new, oracle = (totals(outcome["results"][n][0]) for n in DETECTORS)
             print(f"{seed:>4} {old['incidents']:>9} | " + " | ".join(
                 f"{t['found']:>10} {t['within_2h']:>4} {t['median']:>6} {t['max']:>5} {t['false']:>5} "
-                f"{t['worst_week']:>7}" for t in (old, new)))
+                f"{t['worst_week']:>7}" for t in (old, new))
+                + f" | {oracle['within_2h']:>12} {oracle['false']:>5} {oracle['worst_week']:>7}")
+            for name, t in zip(DETECTORS, (old, new, oracle)):
+                for key in ("incidents", "within_2h", "false"):
+                    sums[name][key] += t[key]
+                sums[name]["worst_week"] = max(sums[name]["worst_week"], t["worst_week"])
+            notes += [f"{seed:>4} {line}" for line in _notes(outcome["results"])]
+        weeks = args.weeks * len(args.seeds)
+        for name, t in sums.items():
+            print(f"{name}: within 2 h {t['within_2h']}/{t['incidents']}; false alarms {t['false']} in {weeks} weeks "
+                  f"({t['false'] / weeks:.2f} a week, at most {t['worst_week']} in one week)")
+        print("\n".join(notes))
         return 0
 
     outcome = run(args.weeks, args.seed, every, settings, args.scale)
@@ -287,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         old, new = (results[n][0][week] for n in ("old", "new"))
         print(f"{week + 1:>4} {old['incidents']:>9} | " + " | ".join(
             f"{w['found']:>10} {w['within_2h']:>4} {_median(w['delays']):>6} {w['false_alarms']:>5}" for w in (old, new)))
-    for name in ("old", "new"):
+    for name in DETECTORS:
         t = totals(results[name][0])
         print(f"{name}: found {t['found']}/{t['incidents']}, within 2 h {t['within_2h']}, median delay {t['median']}, "
               f"max {t['max']}; false alarms {t['false']} in {args.weeks} weeks ({t['false'] / args.weeks:.2f} a week, "
@@ -297,11 +370,22 @@ def main(argv: list[str] | None = None) -> int:
         missed = set(results[name][1])
         print(f"{name}: of the {len(clear)} incidents that stood out by {CLEAR:g} sd or more in their first two "
               f"hours as drawn, {sum(1 for i in clear if i not in missed)} found within 2 h")
-    for incident in results["new"][1]:
-        print(f"  new: not within 2 h: {incident.theme} {incident.start:%a %d %b %H:%M}, "
-              f"{(incident.end - incident.start) / HOUR:.1f} h, {incident.rate:.1f}/h, {incident.onset}: first 2 h "
-              f"{incident.extra} extra stories on {incident.normal:.1f} normal ({incident.z:.1f} sd)")
+    print("\n".join(_notes(results)))
     return 0
+
+
+def _notes(results: dict) -> list[str]:
+    """The new detector's false alarms, and the incidents it did not find within 2 h (with their size
+    as drawn, and whether the oracle found them)."""
+    notes = [f"  new: false alarm: {theme} {at.astimezone(TZ):%a %d %b %H:%M}"
+             for week in results["new"][0] for theme, at in week["false"]]
+    oracle_missed = set(results["oracle"][1])
+    for incident in results["new"][1]:
+        notes.append(f"  new: not within 2 h: {incident.theme} {incident.start.astimezone(TZ):%a %d %b %H:%M}, "
+                     f"{(incident.end - incident.start) / HOUR:.1f} h, {incident.rate:.1f}/h, {incident.onset}: first "
+                     f"2 h {incident.extra} extra stories on {incident.normal:.1f} normal ({incident.z:.1f} sd); the "
+                     f"oracle {'missed it too' if incident in oracle_missed else 'found it'}")
+    return notes
 
 
 def _median(values: list[float]) -> str:

@@ -8,10 +8,11 @@ Text and terms are folded (case, diacritics, hashtag signs). A term matches
   "afvalcontainer", "afval" in "restafval", "station" in "Hoofdstation". Not as its modifier (first
   part), which only qualifies another word: "brand" is not in "Brandstofprijzen", "station" not in
   "Stationsplein", "kamer" not in "Kamerleden". A term that should also match as a modifier says so
-  with a trailing "*": "afval*" matches "afvalwijzer" and "afvalinzameling" too;
+  with a trailing "*": "afval*" matches "afvalwijzer" and "afvalinzameling" too, and so does a modifier inside
+  a longer compound: "parkeer*" in "bewonersparkeervergunning";
 - as a whole word only, uninflected, when it is shorter than three letters ("ov" is not in "over" nor
-  "oven") or written in
-  capitals, which then must match in capitals too ("NAM" is the company, "nam" the verb);
+  "oven") or written in capitals, which then must match in capitals too ("NAM" is the company, "nam" the
+  verb), and not among words in capitals ("HIJ NAM ONTSLAG" is a shouted headline);
 - as a phrase when it has several words ("blauwe zone", "Tweede Kamer"); its last word takes
   inflections ("losse tegels").
 
@@ -126,8 +127,8 @@ def _term_pattern(term: str) -> str | None:
     # A word on its own, or the head of a compound whose modifier has _MIN_MODIFIER letters or more.
     head = f"(?:{start}|(?<=[{_WORD}]{{{_MIN_MODIFIER}}}))"
     pattern = f"{start}{body}{end}" if whole_word_only else f"{head}{body}{end}"
-    if prefix:  # also at the start of a word: the term as a compound's modifier
-        pattern += "|" + start + r"\s+".join(re.escape(w) for w in words)
+    if prefix:  # also as a compound's modifier: at the start of a word, or inside one after a modifier of its own
+        pattern += "|" + (start if whole_word_only else head) + r"\s+".join(re.escape(w) for w in words)
     return pattern
 
 
@@ -180,6 +181,22 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _shouted(haystack: str, begin: int, end: int) -> bool:
+    """Whether an acronym's match stands among words in capitals ("KIJK OM JE HEEN", "HIJ NAM ONTSLAG"), where it
+    may be an ordinary word: the up to three words either side of it are all in capitals, two at least, one of
+    them of four letters or more (a list of acronyms, "NAM, IMG en NCG" or "NAM/IMG/NCG", is no shouting)."""
+    around = _LETTERS.findall(haystack[max(0, begin - 60):begin])[-3:] + _LETTERS.findall(haystack[end:end + 60])[:3]
+    return len(around) >= 2 and all(w.isupper() for w in around) and any(len(w) >= 4 for w in around)
+
+
+def _found(pattern: re.Pattern, haystack: str, cased: bool) -> Iterable[re.Match]:
+    """The pattern's matches that count: an acronym's not in a stretch of capitals."""
+    return (m for m in pattern.finditer(haystack) if not (cased and _shouted(haystack, *m.span())))
+
+
 def _parse(term: str) -> tuple[str, tuple[str, ...]]:
     """A term and the terms of its context ("A & B|C" -> ("A", ("B", "C"))); none for a plain term."""
     word, _, context = term.partition(_CONTEXT)
@@ -205,7 +222,7 @@ class Matcher:
         for needle, cased, pattern in self._plain:
             haystack = text.cased if cased else text.folded
             if needle in haystack:
-                (in_cased if cased else in_folded).extend(m.span() for m in pattern.finditer(haystack))
+                (in_cased if cased else in_folded).extend(m.span() for m in _found(pattern, haystack, cased))
         return in_folded, in_cased
 
     def matches(self, text: "str | Text") -> bool:
@@ -216,7 +233,7 @@ class Matcher:
             text = text.without(self._exclude)
         for needle, cased, pattern in self._plain:
             haystack = text.cased if cased else text.folded
-            if needle in haystack and pattern.search(haystack) is not None:
+            if needle in haystack and any(_found(pattern, haystack, cased)):
                 return True
         return any(word.matches(text) and context.matches(text) for word, context in self._in_context)
 

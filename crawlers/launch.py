@@ -32,6 +32,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Seconds a crawl gets beyond its own time limit to stop by itself before it is killed: stopping
 # waits for downloads in flight, which end at the latest after DOWNLOAD_TIMEOUT.
 GRACE = 60.0
+# Seconds to wait, once a crawl process has exited, for its output readers to reach the end.
+READERS_DONE = 5.0
 
 
 def crawl_in_subprocess(source: str, *, timeout: float = 900, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -133,6 +135,7 @@ class CrawlProcess:
         self.crawls = 0
         self._answers: queue.Queue = queue.Queue()
         self._log: deque[str] = deque(maxlen=40)
+        self._readers: list[threading.Thread] = []
 
     def _start(self) -> subprocess.Popen:
         child = subprocess.Popen(
@@ -142,19 +145,35 @@ class CrawlProcess:
         answers, log = queue.Queue(), self._log
         log.clear()
 
+        # Each reader owns its pipe and closes it at the end (the child exited): closing it from
+        # another thread while a read is under way is not safe.
         def read_answers() -> None:
-            for line in child.stdout:
-                answers.put(line)
+            with child.stdout:
+                for line in child.stdout:
+                    answers.put(line)
             answers.put(None)
 
         def read_log() -> None:
-            for line in child.stderr:
-                log.append(line.rstrip())
+            with child.stderr:
+                for line in child.stderr:
+                    log.append(line.rstrip())
 
-        threading.Thread(target=read_answers, name="crawl-answers", daemon=True).start()
-        threading.Thread(target=read_log, name="crawl-log", daemon=True).start()
+        self._readers = [threading.Thread(target=read_answers, name="crawl-answers", daemon=True),
+                         threading.Thread(target=read_log, name="crawl-log", daemon=True)]
+        for reader in self._readers:
+            reader.start()
         self.child, self._answers, self.crawls = child, answers, 0
         return child
+
+    def _exited(self, child: subprocess.Popen) -> None:
+        """After the child exited: its input closed, its output read to the end (and so closed)."""
+        if child.stdin:
+            try:
+                child.stdin.close()
+            except OSError:  # a broken pipe: what was buffered cannot reach a dead child anyway
+                pass
+        for reader in self._readers:
+            reader.join(READERS_DONE)
 
     def crawl(self, source: str, *, timeout: float = 900) -> dict[str, Any]:
         """Crawl `source` in the child; returns its result dict, as crawl_in_subprocess does."""
@@ -173,6 +192,7 @@ class CrawlProcess:
         outcome = _last_json_line(line) if line else None
         if outcome is None:
             code = child.wait()
+            self._exited(child)
             self.child = None
             reason = f"crawl process exited with code {code} without a result"
             tail = "\n".join(list(self._log)[-15:])
@@ -189,9 +209,7 @@ class CrawlProcess:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        for pipe in (child.stdin, child.stdout):
-            if pipe:
-                pipe.close()
+        self._exited(child)
         self.child = None
 
     def close(self) -> None:
@@ -205,8 +223,7 @@ class CrawlProcess:
         except (OSError, subprocess.TimeoutExpired):
             child.kill()
             child.wait()
-        if child.stdout:
-            child.stdout.close()
+        self._exited(child)
 
 
 class CrawlPool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,11 +29,12 @@ from core.store.alerts import check_sources
 from core.store.locks import exclusive, once
 from core.store.retention import apply_retention
 from core.store.schema import utcnow
+from core.store.scores import current_scorer, record_scorer
 from core.store.sources import abandon_stale_runs, get_source, latest_run, sync_sources
 from crawlers.launch import CrawlPool
 from newsletter.deliver import send_due
 from sentiment.scoring import load_scorer
-from sentiment.worker import score_pending
+from sentiment.worker import rescore_stale, score_pending
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +78,14 @@ def crawl_job(source: str, env: dict[str, str], pool_size: int | None = None) ->
     return result
 
 
-def analytics_job(engine: Engine, config: WatchConfig) -> list[int]:
-    """Tag posts with the themes (all of them again when the themes changed), then open alerts."""
+def analytics_job(engine: Engine, config: WatchConfig, tz: str = "Europe/Amsterdam") -> list[int]:
+    """Tag posts with the themes (all of them again when the themes changed), then open alerts (their
+    baseline follows the days and hours of `tz`, NEWSROOM_TIMEZONE)."""
     with engine.begin() as conn:
         if not retag_if_changed(conn, config.themes):
             tag_new_posts(conn, config.themes)
     with engine.begin() as conn:
-        opened = run_alerts(conn, config)
+        opened = run_alerts(conn, config, tz=tz)
     if opened:
         log.info("analytics: opened alerts %s", opened)
     return opened
@@ -126,20 +129,32 @@ def reload_config_job(scheduler: BackgroundScheduler, settings: Settings, engine
 
 class ScoringJob:
     """Scores new posts every few seconds. The model loads on the first run, in the scheduler's
-    scoring thread, so the web server is up at once; each run scores what arrived since the last."""
+    scoring thread, so the web server is up at once; each run scores what arrived since the last.
+
+    Once the new posts are scored, a run spends at most `rescore_seconds` making anew, in batches of
+    `rescore_batch`, scores an older model version made (sentiment.worker.rescore_stale): a backlog
+    of those never delays new posts by more than that, and leaves the scoring thread idle most of
+    each interval. Only the model started last does so (core.store.scores.current_scorer): while
+    workers are replaced one by one, those still on the previous model do not score back the posts
+    the new one did."""
 
     def __init__(self, settings: Settings, engine: Engine):
         self.settings, self.engine, self.scorer = settings, engine, None
 
     # Posts scored between two looks at `stopping`: stopping the application waits for a few batches at most.
     chunk = 64
+    rescore_seconds = 2.0
+    rescore_batch = 16
 
     def __call__(self) -> int:
         if stopping.is_set():
             return 0
         if self.scorer is None:
-            self.scorer = load_scorer(self.settings)
-            log.info("sentiment model %s %s loaded", self.scorer.model_id, self.scorer.model_version)
+            scorer = load_scorer(self.settings)
+            log.info("sentiment model %s %s loaded", scorer.model_id, scorer.model_version)
+            with self.engine.begin() as conn:  # what source health counts older scores against
+                record_scorer(conn, scorer.model_id, scorer.model_version)
+            self.scorer = scorer
         scored = 0
         while not stopping.is_set():
             done = score_pending(self.engine, self.scorer, limit=self.chunk)
@@ -148,7 +163,22 @@ class ScoringJob:
                 break
         if scored:
             log.info("scored %d posts", scored)
+        self.rescore()
         return scored
+
+    def rescore(self) -> int:
+        """Some scores of an older model made anew, for up to `rescore_seconds`; returns how many."""
+        assert self.scorer is not None
+        with self.engine.connect() as conn:
+            if current_scorer(conn) != (self.scorer.model_id, self.scorer.model_version):
+                return 0
+        deadline, done = time.monotonic() + self.rescore_seconds, 0
+        while not stopping.is_set() and time.monotonic() < deadline:
+            batch = rescore_stale(self.engine, self.scorer, batch_size=self.rescore_batch, limit=self.rescore_batch)
+            done += batch
+            if batch < self.rescore_batch:
+                break
+        return done
 
 
 def retention_job(engine: Engine, config: WatchConfig, timezone: str = "Europe/Amsterdam") -> dict[str, int]:
@@ -238,7 +268,7 @@ def build_scheduler(settings: Settings, config: WatchConfig, engine: Engine,
     )
     schedule_sources(scheduler, settings, engine, config)
     scheduler.add_job(
-        analytics_job, IntervalTrigger(seconds=settings.analytics_every), args=[engine, config], id="analytics", name="themes and alerts",
+        analytics_job, IntervalTrigger(seconds=settings.analytics_every), args=[engine, config, settings.timezone], id="analytics", name="themes and alerts",
         executor="work", replace_existing=True, next_run_time=utcnow(),
     )
     scheduler.add_job(

@@ -173,7 +173,7 @@ def score(timestamp: int) -> int:
 def analytics(timestamp: int) -> list[int]:
     """Offered every NEWSROOM_ANALYTICS_EVERY seconds (make_app)."""
     ctx = _ctx()
-    return jobs.analytics_job(ctx.engine, ctx.config_file.current())
+    return jobs.analytics_job(ctx.engine, ctx.config_file.current(), ctx.settings.timezone)
 
 
 @tasks.periodic(cron="* * * * *", periodic_id="alerts")

@@ -19,14 +19,17 @@ on this CPU (sentiment.kernels).
 
 Variants:
   fp32      the exported graph as is: the reference, same logits as torch to 1e-5
-  int8      dynamic int8: weights int8 per output channel, activations u8 per batch, for CPUs with
-            VNNI (AVX512-VNNI / AVX-VNNI sum u8 x s8 products in 32 bits)
+  int8      int8 weight products: weights int8 per output channel, activations u8 per row (per token,
+            `quantize_rows`), for CPUs with VNNI (AVX512-VNNI / AVX-VNNI sum u8 x s8 products in 32 bits)
   int8-r7   the same with 7-bit weights (`reduce_range`): CPUs without VNNI multiply u8 x s8 pairs
             into saturating 16-bit sums, which 8-bit weights can overflow and 7 bits cannot
 Both int8 variants first move activation outliers into the weights (SmoothQuant, `smooth`, calibrated
-on fixed texts), keep the weight products listed in INT8_KEEP_FP32 in fp32 (the ones that lost most
-when quantised, measured with benchmarks/quantization_eval.py on the dev sets) and store the 250k x 384
-word-embedding table as int8 with one scale per row (Gather + Cast + Mul), 96 MB instead of 384 MB.
+on training texts: RANGES_FILE beside the weights), quantise every weight product (except any listed
+in INT8_KEEP_FP32) and store the 250k x 384 word-embedding table as int8 with one scale per row
+(Gather + Cast + Mul), 96 MB instead of 384 MB. Chosen on the dev sets with
+benchmarks/quantization_eval.py (model card): against ONNX Runtime's dynamic int8 (one activation
+scale per batch, the 12 feed-forward output products kept fp32), per-row activations agree with fp32
+on more dev labels and quantise those 12 products too, which is where the time went.
 All graphs keep their weights in a file beside the graph that ONNX Runtime memory-maps (`save`).
 """
 from __future__ import annotations
@@ -41,22 +44,28 @@ import numpy as np
 
 from sentiment.convert import building
 
-EXPORT_VERSION = 4  # bump when the export or a variant below changes: cached graphs are rebuilt
+EXPORT_VERSION = 5  # bump when the export or a variant below changes: cached graphs are rebuilt
 MODEL_FILE = "model.onnx"
 RANGES_FILE = "activation_ranges.npz"  # optional, beside a model's weights: see write_ranges
 DATA_SUFFIX = ".data"  # the weights beside the graph, memory-mapped by ONNX Runtime
 VARIANTS = ("fp32", "int8", "int8-r7")
 QUANTIZED = ("int8", "int8-r7")
 # Weight products left in fp32 in the int8 variants (regular expressions on the exported node names).
-# Chosen on the dev sets with benchmarks/quantization_eval.py: see the model card.
-# The FFN's second product (GELU output -> hidden) lost most: keeping its 12 in fp32 took dev macro-F1
-# from -2.4 to -1.4 points (all 8-bit), smoothing (alpha 0.3) the rest to -0.5.
-INT8_KEEP_FP32: tuple[str, ...] = (r"/layer\.\d+/output/dense/",)
+# With activations per row none need to be: on dev, keeping the three feed-forward output products
+# that lost most (layers 2, 3, 8) changed agreement with fp32 by less than the noise (model card).
+INT8_KEEP_FP32: tuple[str, ...] = ()
 # Smooth activation outliers into the weights before quantising (see `smooth`), calibrated on fixed
 # texts (sentiment.kernels.TEXTS). Chosen on the dev sets with benchmarks/quantization_eval.py.
 INT8_SMOOTH = True
 # SmoothQuant's migration strength (0: all the difficulty stays in the activations, 1: all in the weights).
 SMOOTH_ALPHA = 0.3  # 0.3 beat 0.5 and 0.8 on dev (benchmarks/quantization_eval.py)
+# How int8 quantises the activations: "row" (one scale per token, sentiment.ort.quantize_rows) or
+# "tensor" (ONNX Runtime's dynamic quantisation, one scale per batch; kept for comparison).
+ACTIVATIONS = "row"
+# GELU's outputs are >= GELU_MIN (its minimum, at x = -0.75): quantize_rows shifts them to >= 0. The
+# GELU is recognised by the name of the node that computes it in the exported graph.
+GELU_OUTPUT = r"/intermediate_act_fn/"
+GELU_MIN = -0.17
 # Tables at least this many rows long are stored as int8 (the word embeddings, not positions/types).
 EMBEDDING_MIN_ROWS = 10_000
 
@@ -144,29 +153,130 @@ def weight_matmuls(path: Path) -> list[str]:
 
 def quantize(source: Path, target: Path, *, reduce_range: bool, keep_fp32: tuple[str, ...] = INT8_KEEP_FP32,
              calibration: list[list[int]] | None = None, pad_id: int = 0, alpha: float = SMOOTH_ALPHA,
-             ranges: dict[str, np.ndarray] | None = None) -> None:
-    """Dynamic int8 quantisation of the weight matrix products (weights per output channel), except
-    those matching `keep_fp32`; then the word-embedding table to int8 per row. With `ranges` (see
-    activation_ranges) or `calibration` (token-id windows to measure them on), activation outliers
-    are first moved into the weights (`smooth`)."""
+             ranges: dict[str, np.ndarray] | None = None, activations: str = ACTIVATIONS) -> None:
+    """int8 weight matrix products (weights per output channel), except those matching `keep_fp32`;
+    then the word-embedding table to int8 per row. Activations are quantised per row (`quantize_rows`)
+    or, with activations="tensor", by ONNX Runtime's dynamic quantisation (one scale per batch). With
+    `ranges` (see activation_ranges) or `calibration` (token-id windows to measure them on),
+    activation outliers are first moved into the weights (`smooth`)."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    keep = [name for name in weight_matmuls(source) if any(re.search(p, name) for p in keep_fp32)]
     calibration = calibration if ranges is None else None
+    model = onnx.load(str(source))
     if ranges is not None or calibration:
-        smoothed = target.with_name(target.name + ".smoothed.onnx")
         if ranges is None:
             ranges = activation_ranges(source, calibration or [], pad_id)
-        save(smooth(onnx.load(str(source)), ranges, alpha), smoothed)
-        source = smoothed
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=reduce_range, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
-    if source.name.endswith(".smoothed.onnx"):
-        source.unlink()
-        source.with_name(source.name + DATA_SUFFIX).unlink()
+        model = smooth(model, ranges, alpha)
+    if activations == "row":
+        save(quantize_rows(model, keep_fp32=keep_fp32, bits=7 if reduce_range else 8), target)
+    elif activations == "tensor":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        keep = [name for name in weight_matmuls(source) if any(re.search(p, name) for p in keep_fp32)]
+        smoothed = target.with_name(target.name + ".smoothed.onnx")
+        save(model, smoothed)
+        quantize_dynamic(str(smoothed), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=reduce_range, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
+        smoothed.unlink()
+        smoothed.with_name(smoothed.name + DATA_SUFFIX).unlink()
+    else:
+        raise ValueError(f"activations must be 'row' or 'tensor', not {activations!r}")
     compress_embeddings(target)
+
+
+def quantize_rows(model, *, keep_fp32: tuple[str, ...] = (), bits: int = 8):
+    """Each weight MatMul (except those matching `keep_fp32`) as int8 with one activation scale per row
+    (per token), computed as it runs, and weights per output channel (`bits`: 7 for CPUs without VNNI,
+    see the module docstring). Why per row: one scale per batch (dynamic int8) lets the few tokens
+    with huge activations (<s>, punctuation) set the resolution for all the others; per row each token
+    keeps its own. Simulated on ~110 dev texts, the products' mean relative output error fell from
+    0.016-0.028 (one scale per batch, smoothed) to 0.010-0.013; on the dev sets agreement with fp32
+    rose from 0.899 to 0.968 with the 12 feed-forward output products int8 as well (model card).
+
+    Per activation A (shared by Q, K and V): s = max|A_row| / 127, q = round(A / s) + 128 as u8 (ONNX
+    Runtime's fast kernels take u8 x s8 and one zero point, so the symmetric range is shifted by 128).
+    The GELU outputs (>= GELU_MIN, mostly small and positive) are shifted by -GELU_MIN instead and use
+    all 256 levels from 0; the shift's product with the weights is a constant added after the product.
+    Per product: MatMulIntegerToFloat (u8 x s8 with the weights' scales, ONNX Runtime's fused kernel)
+    times s."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    weights = {i.name: i for i in graph.initializer}
+    groups: dict[str, list] = {}
+    for node in graph.node:
+        if (node.op_type == "MatMul" and node.input[1] in weights
+                and not any(re.search(p, node.name) for p in keep_fp32)):
+            groups.setdefault(node.input[0], []).append(node)
+    qmax = 2 ** (bits - 1) - 1
+    producers = {o: n for n in graph.node for o in n.output}
+
+    def const(name: str, value) -> str:
+        graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    replaced: dict[int, list] = {}
+    for activation, nodes in groups.items():
+        p = f"{activation}.rowq"
+        width = numpy_helper.to_array(weights[nodes[0].input[1]]).shape[0]
+        producer = producers.get(activation)
+        gelu = producer is not None and bool(re.search(GELU_OUTPUT, producer.name))
+        pre = [helper.make_node("Reshape", [activation, const(f"{p}.2d", np.array([-1, width], np.int64))], [f"{p}.a2"])]
+        if gelu:  # shifted to >= 0: u8 0..255 with zero point 0
+            pre += [helper.make_node("Add", [f"{p}.a2", const(f"{p}.shift", np.float32(-GELU_MIN))], [f"{p}.pos"]),
+                    helper.make_node("ReduceMax", [f"{p}.pos"], [f"{p}.top"], axes=[1], keepdims=0),
+                    helper.make_node("Div", [f"{p}.top", const(f"{p}.levels", np.float32(255))], [f"{p}.s0"])]
+            quantized_input, zero = f"{p}.pos", None
+        else:  # symmetric: -127..127 shifted by 128
+            pre += [helper.make_node("ReduceMax", [f"{p}.a2"], [f"{p}.hi"], axes=[1], keepdims=0),
+                    helper.make_node("ReduceMin", [f"{p}.a2"], [f"{p}.lo"], axes=[1], keepdims=0),
+                    helper.make_node("Neg", [f"{p}.lo"], [f"{p}.nlo"]),
+                    helper.make_node("Max", [f"{p}.hi", f"{p}.nlo"], [f"{p}.top"]),
+                    helper.make_node("Div", [f"{p}.top", const(f"{p}.levels", np.float32(127))], [f"{p}.s0"])]
+            quantized_input, zero = f"{p}.a2", const(f"{p}.zero", np.uint8(128))
+        pre.append(helper.make_node("Max", [f"{p}.s0", const(f"{p}.eps", np.float32(1e-12))], [f"{p}.s"]))
+        if zero:  # QuantizeLinear per row wants one zero point per row: 128 each
+            pre += [helper.make_node("Mul", [f"{p}.s", const(f"{p}.nought", np.float32(0))], [f"{p}.z0"]),
+                    helper.make_node("Add", [f"{p}.z0", const(f"{p}.z128", np.float32(128))], [f"{p}.z1"]),
+                    helper.make_node("Cast", [f"{p}.z1"], [f"{p}.zrow"], to=TensorProto.UINT8),
+                    helper.make_node("QuantizeLinear", [quantized_input, f"{p}.s", f"{p}.zrow"], [f"{p}.q"], axis=0)]
+        else:
+            pre.append(helper.make_node("QuantizeLinear", [quantized_input, f"{p}.s"], [f"{p}.q"], axis=0))
+        pre += [helper.make_node("Unsqueeze", [f"{p}.s", const(f"{p}.axis", np.array([1], np.int64))], [f"{p}.scol"]),
+                helper.make_node("Shape", [activation], [f"{p}.shape"]),
+                helper.make_node("Slice", [f"{p}.shape", const(f"{p}.from", np.array([0], np.int64)),
+                                           const(f"{p}.to", np.array([-1], np.int64))], [f"{p}.lead"])]
+        for index, node in enumerate(nodes):
+            w = numpy_helper.to_array(weights[node.input[1]]).astype(np.float32)
+            scale = np.abs(w).max(axis=0) / qmax
+            scale[scale == 0] = 1.0
+            q = np.clip(np.rint(w / scale), -qmax, qmax).astype(np.int8)
+            n = node.name
+            graph.initializer.remove(weights[node.input[1]])
+            inputs = [f"{p}.q", const(f"{n}.w", q), const(f"{n}.one", np.float32(1.0)),
+                      const(f"{n}.wscale", scale.astype(np.float32))] + ([zero] if zero else [])
+            out = node.output[0]
+            steps = [helper.make_node("MatMulIntegerToFloat", inputs, [f"{n}.y2"], domain="com.microsoft", name=f"{n}.int8"),
+                     helper.make_node("Mul", [f"{n}.y2", f"{p}.scol"], [f"{n}.ys" if gelu else f"{n}.yflat"])]
+            if gelu:  # undo the shift: A @ W = (A - GELU_MIN) @ W + GELU_MIN * colsum(W)
+                offset = (GELU_MIN * (q.astype(np.float32) * scale).sum(axis=0)).astype(np.float32)
+                steps.append(helper.make_node("Add", [f"{n}.ys", const(f"{n}.offset", offset)], [f"{n}.yflat"]))
+            steps += [helper.make_node("Concat", [f"{p}.lead", const(f"{n}.cols", np.array([w.shape[1]], np.int64))],
+                                       [f"{n}.shape"], axis=0),
+                      helper.make_node("Reshape", [f"{n}.yflat", f"{n}.shape"], [out], name=n)]
+            replaced[id(node)] = (pre if index == 0 else []) + steps
+    nodes_out = []
+    for node in graph.node:
+        nodes_out += replaced.get(id(node), [node])
+    for i, node in enumerate(nodes_out):
+        if not node.name:
+            node.name = f"{node.output[0]}.node{i}"
+    del graph.node[:]
+    graph.node.extend(nodes_out)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return model
 
 
 def activation_ranges(path: Path, windows: list[list[int]], pad_id: int, batch_size: int = 16) -> dict[str, np.ndarray]:
@@ -215,14 +325,16 @@ def smooth(model, ranges: dict[str, np.ndarray], alpha: float = SMOOTH_ALPHA):
     """SmoothQuant: for each input A of weight MatMuls, a per-channel s = max|A|^alpha / max|W|^(1-alpha);
     A is divided by s (one Mul, fp32) and the weights' rows multiplied by s. Exact in fp32, but dynamic
     int8 quantises A with one scale per batch, and a few channels of a transformer's activations are
-    10-100x larger than the rest: dividing them down keeps the other channels' resolution."""
+    10-100x larger than the rest: dividing them down keeps the other channels' resolution. The GELU
+    outputs are left alone: quantised per row (quantize_rows), smoothing them doubled their error on dev."""
     from onnx import helper, numpy_helper
 
     graph = model.graph
     weights = {i.name: i for i in graph.initializer}
     consumers: dict[str, list] = {}
     for node in graph.node:
-        if node.op_type == "MatMul" and node.input[1] in weights and node.input[0] in ranges:
+        if (node.op_type == "MatMul" and node.input[1] in weights and node.input[0] in ranges
+                and not re.search(GELU_OUTPUT, node.input[0])):
             consumers.setdefault(node.input[0], []).append(node)
     first = {}
     for index, node in enumerate(graph.node):
@@ -339,6 +451,7 @@ def variant_dir(load_model: Callable[[], object], cache_dir: Path | str, *, key:
                 how = f"ranges measured on {len(windows)} fixed windows"
             build_variant(fp32, tmp, variant, calibration=windows, ranges=ranges)
             (tmp / "SOURCE.json").write_text(json.dumps({
-                "model": key, "variant": variant, "keep_fp32": INT8_KEEP_FP32, "export_version": EXPORT_VERSION,
+                "model": key, "variant": variant, "keep_fp32": INT8_KEEP_FP32, "activations": ACTIVATIONS,
+                "export_version": EXPORT_VERSION,
                 "smoothing": how, "smooth_alpha": SMOOTH_ALPHA}) + "\n")
     return target

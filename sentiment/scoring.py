@@ -44,6 +44,11 @@ FLAG_EMPTY = "empty"
 # Windows per forward pass. On 2 cores 16-32 short posts per batch ran fastest (benchmarks/
 # sentiment_throughput.py); larger batches pad more and fall out of the CPU caches.
 FORWARD_BATCH = 32
+# ...and at most this many tokens per batch, padding included: long texts' windows differ more in
+# length than tweets, and 32 of them padded to the longest in the batch wasted 10 % of the work on
+# 120 whole reviews; 1,024 tokens (8 full windows of 128) wasted 3 %. A batch of 8 x 128 tokens is as
+# large a product as 32 tweets, so nothing is lost to smaller batches.
+FORWARD_TOKENS = 1024
 
 
 @dataclass
@@ -116,15 +121,17 @@ class Scorer:
             mask[row, : len(ids)] = 1
         return np.asarray(self.network(input_ids, mask), dtype=np.float64)
 
-    def logits(self, windows: list[list[list[int]]], batch_size: int = FORWARD_BATCH) -> np.ndarray:
-        """Per text its aggregated logits (n_texts, n_outputs): all windows of all texts through the
-        network in batches of similar length, then each text's windows combined."""
-        flat = [(text, k) for text, ws in enumerate(windows) for k in range(len(ws))]
-        order = sorted(range(len(flat)), key=lambda i: len(windows[flat[i][0]][flat[i][1]]))
+    def logits(self, windows: list[list[list[int]]], batch_size: int = FORWARD_BATCH,
+               max_tokens: int = FORWARD_TOKENS) -> np.ndarray:
+        """Per text its aggregated logits (n_texts, n_outputs): all windows of all texts, sorted by
+        length, through the network in batches of at most `batch_size` windows and `max_tokens` padded
+        tokens (one window alone may be longer), then each text's windows combined."""
+        flat = [w for ws in windows for w in ws]
+        order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
         out: list = [None] * len(flat)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            for i, row in zip(idx, self.forward([windows[flat[i][0]][flat[i][1]] for i in idx])):
+        for idx in _batches([len(flat[i]) for i in order], batch_size, max_tokens):
+            idx = [order[i] for i in idx]
+            for i, row in zip(idx, self.forward([flat[i] for i in idx])):
                 out[i] = row
         per_text, pos = [], 0
         for ws in windows:
@@ -177,6 +184,19 @@ class Scorer:
                 if cut:
                     scores[i].flags.append(FLAG_TRUNCATED)
         return scores
+
+
+def _batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[list[int]]:
+    """Consecutive index ranges over `lengths` (sorted ascending): at most batch_size items each, and
+    at most max_tokens once padded to the batch's last (longest) item; never empty."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i, length in enumerate(lengths):
+        if current and (len(current) >= batch_size or (len(current) + 1) * length > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    return batches + [current] if current else batches
 
 
 def _weights_digest(path: Path) -> str:
@@ -364,3 +384,33 @@ def prepare_kernels(settings=None, *, model: str | None = None) -> dict:
     record["path"] = str(write_choice(model_dir(settings.cache_dir, key), record, cpu))
     record["cpu"] = cpu
     return record
+
+
+def write_activation_ranges(texts: list[str], *, source: Path | None = None, cache_dir: Path | str | None = None,
+                            threads: int = 2, samples: int = 200) -> Path:
+    """Measure the activation ranges that int8 is smoothed with (sentiment.ort.smooth) on `samples` of
+    `texts` (every n-th, so every set in a training mix is in) with the fp32 graph of the model in
+    `source` (default the shipped folder), and write them beside its weights (sentiment.ort.RANGES_FILE).
+    Run after every retrain: sentiment.train calls it once the weights are exported. Returns the path."""
+    from core.config.settings import Settings
+    from sentiment.ort import MODEL_FILE, RANGES_FILE, OnnxNetwork, activation_ranges, write_ranges
+    from sentiment.shipped import SHIPPED_DIR, assembled_dir
+
+    source = Path(source) if source else SHIPPED_DIR
+    extra = {"cache_dir": Path(cache_dir)} if cache_dir else {}
+    settings = Settings(threads=threads, model="", **extra)
+    # The shipped folder loads as the default model, another folder exported as it is (weights without the
+    # word embeddings) through its assembled copy, and a complete transformers folder as it is.
+    if source.resolve() == SHIPPED_DIR.resolve():
+        model = ""
+    elif (source / "tokenizer.json").exists() or (source / "tokenizer_config.json").exists():
+        model = str(source)
+    else:
+        model = str(assembled_dir(settings.cache_dir, source))
+    scorer = load_scorer(settings, model=model, runtime="onnx", quantized=False)
+    if not isinstance(scorer.network, OnnxNetwork):
+        raise RuntimeError("the model could not be exported to ONNX; no activation ranges to measure")
+    chosen = texts[:: max(1, len(texts) // samples)]
+    windows = [w for ws in scorer.preprocess(chosen)[0] for w in ws]
+    ranges = activation_ranges(scorer.network.path / MODEL_FILE, windows, scorer.pad_id)
+    return write_ranges(ranges, source / RANGES_FILE)

@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -52,6 +53,9 @@ LENGTH_BUCKETS = ((0, 64), (65, 256), (257, 10**9))
 # softened outputs, which carry what the runs agree on (and how unsure they are) in one model's cost.
 DISTIL_T = 2.0
 DISTIL_ALPHA = 0.5
+# The options that can differ between runs averaged into one soup, recorded with each run.
+RUN_CONFIG = ("epochs", "batch_size", "political_repeat", "news_repeat", "reviews_repeat", "layer_decay",
+              "label_smoothing")
 
 
 @dataclass
@@ -71,6 +75,10 @@ class TrainOptions:
     batch_size: int = 32
     lr: float = 5e-5
     weight_decay: float = 0.01
+    # Layer-wise learning-rate decay (Clark et al. 2020): layer i of L gets lr * layer_decay ** (L - i), so
+    # the lower layers, which carry the general language knowledge, move less. 1.0: one rate for all.
+    layer_decay: float = 1.0
+    label_smoothing: float = 0.0
     warmup: float = 0.06
     max_length: int = 128
     seed: int = 13
@@ -343,12 +351,20 @@ def _optimizer(model, options: TrainOptions, lr: float, total_steps: int):
     import torch
     from transformers import get_linear_schedule_with_warmup
 
-    decay, no_decay = [], []
+    layers = model.config.num_hidden_layers
+    groups: dict[tuple[float, float], list] = {}
     for name, p in model.named_parameters():
-        if p.requires_grad:
-            (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+        if not p.requires_grad:
+            continue
+        decay = 0.0 if name.endswith("bias") or "LayerNorm" in name else options.weight_decay
+        depth = layers + 1  # the classifier head (and pooler): the full rate
+        if ".embeddings." in name:
+            depth = 0
+        elif ".layer." in name:
+            depth = int(name.split(".layer.")[1].split(".")[0]) + 1
+        groups.setdefault((decay, lr * options.layer_decay ** (layers + 1 - depth)), []).append(p)
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": options.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=lr,
+        [{"params": params, "weight_decay": decay, "lr": rate} for (decay, rate), params in groups.items()], lr=lr,
     )
     return optimizer, get_linear_schedule_with_warmup(optimizer, int(options.warmup * total_steps), total_steps)
 
@@ -369,7 +385,7 @@ class _Run:
 
 
 def _train_epoch(model, tokenizer, optimizer, schedule, run: _Run, rng: random.Random, epoch: int,
-                 device: str) -> None:
+                 options: TrainOptions) -> None:
     """One pass over the training set in length-bucketed batches (or up to the step limit), logging progress."""
     import torch
 
@@ -378,8 +394,10 @@ def _train_epoch(model, tokenizer, optimizer, schedule, run: _Run, rng: random.R
     for batch in _batches(lengths, run.batch_size, rng):
         if run.step >= run.total_steps:
             break
+        device = options.device
         logits = _text_logits(model, [run.windows[i] for i in batch], tokenizer.pad_token_id, device)
-        loss = torch.nn.functional.cross_entropy(logits, torch.tensor([run.targets[i] for i in batch], device=device))
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor([run.targets[i] for i in batch], device=device),
+                                                 label_smoothing=options.label_smoothing)
         if run.teacher is not None:
             teacher = torch.tensor([run.teacher[i] for i in batch], device=device, dtype=logits.dtype)
             soft = torch.nn.functional.kl_div(torch.log_softmax(logits / DISTIL_T, -1),
@@ -422,11 +440,12 @@ def train_run(model, tokenizer, judge: Judge, train_set: list[Example], options:
     rng = random.Random(seed)
     log(f"run seed {seed} lr {lr:g}: {len(train_set)} examples x {options.epochs} epochs = {total_steps} steps")
     run = _Run(windows, [LABELS.index(e.label) for e in train_set], total_steps, options.batch_size, teacher)
-    record: dict = {"seed": seed, "lr": lr, "distilled": teacher is not None, "epochs": []}
+    record: dict = {"seed": seed, "lr": lr, "distilled": teacher is not None, "epochs": [],
+                    "config": {name: getattr(options, name) for name in RUN_CONFIG}}
     best: tuple = (-1.0, "", None)
     soup, souped = None, 0
     for epoch in range(options.epochs):
-        _train_epoch(model, tokenizer, optimizer, schedule, run, rng, epoch, options.device)
+        _train_epoch(model, tokenizer, optimizer, schedule, run, rng, epoch, options)
         score = judge.dev_score(model)
         log(f"seed {seed} lr {lr:g} after epoch {epoch + 1}: dev score {score:.4f}")
         record["epochs"].append({"epoch": epoch + 1, "step": run.step, "dev_score": score})
@@ -585,6 +604,18 @@ def train(options: TrainOptions, *, runs_only: bool = False, from_runs: list[Pat
            extra={"first_window_weight": first_weight,
                   "trained": {"epochs": options.epochs, "weights": shipped, "soup": metrics["shipped"]["soup"],
                               "neutral_shift": shift, "seeds": options.seeds, "lrs": options.lrs}})
+    # int8 is smoothed with the new weights' activation ranges, measured on the training texts through the
+    # fp32 graph of the whole model (this base, whichever image it came from).
+    from sentiment.scoring import write_activation_ranges
+    from sentiment.shipped import INPUT_SETTINGS
+
+    whole = out / "whole-model"
+    model.save_pretrained(whole)
+    tokenizer.save_pretrained(whole)
+    shutil.copy(export_to / INPUT_SETTINGS, whole / INPUT_SETTINGS)
+    ranges = write_activation_ranges([e.text for e in train_set], source=whole, cache_dir=options.cache_dir,
+                                     threads=options.threads)
+    shutil.copy(ranges, export_to / ranges.name)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (export_to / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     log(f"done in {metrics['train_seconds'] / 60:.1f} min; shipped files in {export_to}")
@@ -606,6 +637,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainOptions, argparse.Na
     for name in ("epochs", "xlmt", "xed", "political_repeat", "news_repeat", "reviews_repeat", "batch_size",
                  "max_length", "threads", "max_steps", "stop_after_epoch", "layers"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
+    for name in ("layer_decay", "label_smoothing"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--seeds", type=_numbers(int), default=defaults.seeds)
     parser.add_argument("--lrs", type=_numbers(float), default=defaults.lrs)
     parser.add_argument("--device", default=defaults.device)
@@ -620,7 +653,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainOptions, argparse.Na
         reviews_repeat=args.reviews_repeat, batch_size=args.batch_size, max_length=args.max_length,
         seeds=args.seeds, lrs=args.lrs, threads=args.threads, max_steps=args.max_steps,
         stop_after_epoch=args.stop_after_epoch, layers=args.layers, pooling=args.pooling, device=args.device,
-        base_image=args.base_image, cache_dir=args.cache_dir, distil=args.distil,
+        base_image=args.base_image, cache_dir=args.cache_dir, distil=args.distil, layer_decay=args.layer_decay,
+        label_smoothing=args.label_smoothing,
     )
     return options, args
 

@@ -20,6 +20,7 @@ from core.ingest.privacy import Pseudonymiser
 from core.store import accounts, audit
 from core.store import workspace as store
 from core.store.schema import utcnow
+from core.store.scores import scoring_health
 from core.store.sources import source_health, sync_sources
 from core.vocabulary import ROLE_NAMES, ROLES
 
@@ -39,8 +40,10 @@ def _sources_page(request: Request, *, errors: dict[str, str] | None = None, val
     config = request.app.state.config_file.current()
     with request.app.state.engine.connect() as conn:
         health = {s["name"]: s for s in source_health(conn)}
+        scoring = scoring_health(conn)
     return render(request, "sources.html", {
         "title": "Bronnen", "sources": config.sources, "themes": config.themes, "health": health, "kinds": KINDS,
+        "scoring": scoring,
         "errors": errors or {}, "values": values or {}, "message": request.query_params.get("melding"),
     }, status_code=status_code)
 

@@ -137,12 +137,12 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(request: Request, *, error: str | None = None, name: str = "", target: str = "/",
-               status_code: int = 200):
+               status_code: int = 200, message: str | None = None):
     settings = request.app.state.settings
     token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
     response = render(request, "login.html", {
         "title": "Inloggen", "error": error, "name": name, "target": safe_next(target), "login_token": token,
-        "notice": settings.login_notice,
+        "notice": settings.login_notice, "message": message,
         # "Inloggen met <provider>" when single sign-on is configured (workspace.oidc).
         "sso": (settings.oidc_provider_name.strip() or "single sign-on") if settings.oidc_issuer.strip() else None,
     }, status_code=status_code)
@@ -167,12 +167,21 @@ def login_form(request: Request, volgende: str | None = None):
     return login_page(request, target=volgende or "/")
 
 
+def address_refused(conn, net: str) -> str | None:
+    """Why every login from this client net (client_net) is refused now, or None: too many failures from
+    it within LOGIN_WINDOW. The password form and the start of a single sign-on (workspace.oidc) ask."""
+    if accounts.recent_failures(conn, None, utcnow() - LOGIN_WINDOW, client=net) >= CLIENT_ATTEMPTS:
+        minutes = int(LOGIN_WINDOW.total_seconds() // 60)
+        return f"Te veel mislukte pogingen vanaf dit adres; probeer het over {minutes} minuten opnieuw."
+    return None
+
+
 def _limit(conn, name: str, net: str) -> tuple[str | None, float]:
     """(why this attempt is refused or None, seconds it waits first)."""
     since = utcnow() - LOGIN_WINDOW
     minutes = int(LOGIN_WINDOW.total_seconds() // 60)
-    if accounts.recent_failures(conn, None, since, client=net) >= CLIENT_ATTEMPTS:
-        return (f"Te veel mislukte pogingen vanaf dit adres; probeer het over {minutes} minuten opnieuw.", 0.0)
+    if refused := address_refused(conn, net):
+        return refused, 0.0
     if accounts.recent_failures(conn, name, since, client=net) >= LOGIN_ATTEMPTS:
         return (f"Te veel mislukte pogingen voor dit account vanaf dit adres; probeer het over {minutes} minuten "
                 f"opnieuw.", 0.0)
@@ -227,9 +236,13 @@ async def login(request: Request, naam: Annotated[str, Form(max_length=100)] = "
 @router.post("/uitloggen")
 def logout(request: Request, account: Webcare):
     with request.app.state.engine.begin() as conn:
-        accounts.end_session(conn, request.cookies.get(COOKIE, ""))
+        id_token = accounts.end_session(conn, request.cookies.get(COOKIE, ""))
         audit.record(conn, account["name"], "logout", {"client": client(request)})
-    response = RedirectResponse("/inloggen", status_code=303)
+    # A single sign-on session: the provider's session ends too, when the provider offers that
+    # (workspace.oidc installs provider_logout; it imports this module, so not the other way round).
+    provider_logout = getattr(request.app.state, "provider_logout", None)
+    response = (provider_logout(request, id_token) if id_token and provider_logout else None) or RedirectResponse(
+        "/inloggen", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 

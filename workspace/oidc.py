@@ -8,7 +8,9 @@ process and counts once. The ID token is checked with joserfc: its signature aga
 published keys (an asymmetric algorithm the provider lists; never "none" or a shared-secret one), and
 iss, aud (and azp), exp, iat, sub and the nonce. Who it is then opens an account (core.store.accounts.
 sso_account: bound to the provider's subject, pre-created or created with a default role, never a
-disabled one); the sign-on is in the audit log. Settings: OIDC_* (docs/oidc.md).
+disabled one); the sign-on is in the audit log. Signing out of a single sign-on session ends the
+provider's session too when it offers RP-initiated logout (its end_session_endpoint): the ID token,
+kept with our session in the store, is the hint. Settings: OIDC_* (docs/oidc.md).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Annotated, Any
 
 import httpx2
 from authlib.common.security import is_secure_transport
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -40,7 +43,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["werkruimte"], include_in_schema=False)
 
 SSO_COOKIE = "newsroom_sso"
+LOGOUT_COOKIE = "newsroom_sso_uit"
 PENDING = timedelta(minutes=10)
+# Sign-ons under way at once: from one client address (an IPv6 /64), as many as the password form
+# allows failures from one; from everyone together, far more than a city's staff start in PENDING.
+# Unfinished ones count until they expire, so nobody can fill the table (core.store.sso).
+CLIENT_PENDING = auth.CLIENT_ATTEMPTS
+ALL_PENDING = 5000
 DISCOVERY_SECONDS = 3600
 TIMEOUT = 10.0
 # Clock skew allowed between the provider and us when checking exp and iat.
@@ -76,6 +85,7 @@ class Options:
     role_map: dict[str, str]
     create_role: str | None
     redirect_uri: str
+    post_logout_redirect_uri: str
 
 
 def options(settings: Settings) -> Options | None:
@@ -105,7 +115,8 @@ def options(settings: Settings) -> Options | None:
                    name_claim=settings.oidc_name_claim.strip() or "preferred_username",
                    role_claim=settings.oidc_role_claim.strip(), role_map=role_map,
                    create_role=settings.oidc_default_role if settings.oidc_create_accounts else None,
-                   redirect_uri=settings.oidc_redirect_uri.strip())
+                   redirect_uri=settings.oidc_redirect_uri.strip(),
+                   post_logout_redirect_uri=settings.oidc_post_logout_redirect_uri.strip())
 
 
 @dataclass
@@ -252,19 +263,38 @@ def _refuse(request: Request, opts: Options, error: SSOError, who: str = "?", st
     return response
 
 
+def _start_refused(conn, net: str) -> tuple[str, int] | None:
+    """(why, HTTP status) when this client may not start a sign-on now; None when it may."""
+    minutes = int(PENDING.total_seconds() // 60)
+    if refused := auth.address_refused(conn, net):  # the password form's per-address limit
+        return refused, 429
+    if sso.pending(conn, net) >= CLIENT_PENDING:
+        return (f"Te veel onafgemaakte aanmeldingen vanaf dit adres; probeer het over {minutes} minuten "
+                "opnieuw.", 429)
+    if sso.pending(conn) >= ALL_PENDING:
+        return (f"Er lopen nu te veel aanmeldingen tegelijk; probeer het over {minutes} minuten opnieuw of log in "
+                "met naam en wachtwoord.", 503)
+    return None
+
+
 @router.get("/inloggen/sso")
 def sso_start(request: Request, volgende: Annotated[str, Query(max_length=2000)] = "/"):
     """Off to the provider; it sends the browser back to /inloggen/sso/terug."""
     opts = _opts(request)
     if opts is None:
         return auth.login_page(request, error="Inloggen via single sign-on is hier niet ingesteld.", status_code=404)
+    net = auth.client_net(auth.client(request))
+    with request.app.state.engine.connect() as conn:
+        refused = _start_refused(conn, net)
+    if refused:
+        return _refuse(request, opts, SSOError(refused[0], "too many"), status_code=refused[1])
     try:
         provider = _provider(request, opts)
     except SSOError as exc:
         return _refuse(request, opts, exc, status_code=503)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
     with request.app.state.engine.begin() as conn:
-        sso.begin(conn, state, nonce, verifier, auth.safe_next(volgende), PENDING)
+        sso.begin(conn, state, nonce, verifier, auth.safe_next(volgende), PENDING, client_net=net)
     with _client(provider, opts, _redirect_uri(request, opts)) as client:
         url, _ = client.create_authorization_url(provider.metadata["authorization_endpoint"], state=state,
                                                  code_verifier=verifier, nonce=nonce)
@@ -319,7 +349,8 @@ def sso_callback(request: Request, state: Annotated[str, Query(max_length=500)] 
     try:
         with request.app.state.engine.begin() as conn:
             account = accounts.sso_account(conn, name, str(claims["sub"]), role=role, create_role=opts.create_role)
-            key = accounts.start_session(conn, account["id"], lifetime)
+            # The ID token stays here, with the session: the provider's logout wants it as the hint.
+            key = accounts.start_session(conn, account["id"], lifetime, id_token=token["id_token"])
             audit.record(conn, account["name"], "login", {"client": auth.client(request), "via": "sso",
                                                           "provider": opts.issuer, "role": account["role"]})
     except accounts.AccountError as exc:  # nothing of it was written: the transaction rolled back
@@ -329,10 +360,48 @@ def sso_callback(request: Request, state: Annotated[str, Query(max_length=500)] 
     return response
 
 
+def provider_logout(request: Request, id_token: str) -> RedirectResponse | None:
+    """Off to the provider's logout (OpenID Connect RP-Initiated Logout 1.0) after our session ended,
+    or None when single sign-on is off or the provider offers no end_session_endpoint (then only our
+    session ended). The provider sends the browser back to /uitloggen/sso/terug with the state."""
+    opts = _opts(request)
+    if opts is None:
+        return None
+    try:
+        provider = _provider(request, opts)
+    except SSOError:  # logged; our session has ended all the same, the provider's stays
+        return None
+    endpoint = provider.metadata.get("end_session_endpoint")
+    if not isinstance(endpoint, str) or not is_secure_transport(endpoint):
+        return None
+    state = secrets.token_urlsafe(32)
+    back = opts.post_logout_redirect_uri or str(request.url_for("sso_logged_out"))
+    url = add_params_to_uri(endpoint, [("id_token_hint", id_token), ("post_logout_redirect_uri", back),
+                                       ("client_id", opts.client_id), ("state", state)])
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(LOGOUT_COOKIE, state, max_age=int(PENDING.total_seconds()), httponly=True, samesite="lax",
+                        secure=auth.secure(request), path="/uitloggen/sso")
+    return response
+
+
+@router.get("/uitloggen/sso/terug", name="sso_logged_out")
+def sso_logged_out(request: Request, state: Annotated[str, Query(max_length=500)] = ""):
+    """Back from the provider's logout: the login page, saying so when the state is the one we sent."""
+    expected = request.cookies.get(LOGOUT_COOKIE, "")
+    opts = _opts(request)
+    done = bool(opts and state and expected and secrets.compare_digest(state.encode(), expected.encode()))
+    message = f"U bent uitgelogd, ook bij {opts.name}." if done and opts else None
+    response = auth.login_page(request, message=message)
+    response.delete_cookie(LOGOUT_COOKIE, path="/uitloggen/sso")
+    return response
+
+
 def install(app: FastAPI) -> None:
-    """Check the OIDC_* settings at start (OIDCSettingsError stops the app) and add the routes."""
+    """Check the OIDC_* settings at start (OIDCSettingsError stops the app), add the routes and the
+    provider logout that signing out of a single sign-on session calls."""
     options(app.state.settings)
     app.state.oidc_providers = {}
+    app.state.provider_logout = provider_logout  # what /uitloggen (workspace.auth) calls for an SSO session
     app.include_router(router)
 
 

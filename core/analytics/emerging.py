@@ -2,11 +2,11 @@
 
 Each theme is compared with itself, in stories (syndicated copies of one story count once, at their
 first appearance; a story is negative when most of its copies are): its stories and its negative
-stories in the last half hour, hour and three hours against what the same windows normally hold,
-the strongest evidence counting. "Normally" knows the rhythm of the day and the week (the same window
-on the earlier days, and the same hour of the week over the last four weeks), and a rise must be of
-some size (`alerts.min_posts` stories, as many above normal) and significant (`alerts.significance`):
-core.analytics.signals holds the test, which benchmarks/signals_backtest.py replays.
+stories since each moment of the last six hours against what that time normally holds, the strongest
+evidence counting. "Normally" knows the rhythm of the day and the week in local time (a profile of the
+28 days before, the day's own level so far) and a rise must be of some size (`alerts.min_posts`
+stories, as many above normal) and significant (`alerts.significance`): core.analytics.signals holds
+the test, which benchmarks/signals_backtest.py replays.
 Words that suddenly appear in many posts of the last hour are issues of kind "term".
 
 run_alerts() turns issues into rows of the alerts table, at most one per theme or term per cooldown.
@@ -17,10 +17,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Mapping
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, desc, func, insert, select
 
-from core.analytics.signals import DAY, MAX_DAYS, SEASON_WEEKS, WEEK, WINDOWS, Evidence, baselines, count, strongest
+from core.analytics.signals import CITY_TIME, DAY, LOOKBACK, SEASON_DAYS, Evidence, Seasonal, count, strongest
 from core.config.watch import Alerts, WatchConfig, parse_duration
 from core.matching import fold
 from core.store.alerts import OPENING_ALERTS
@@ -149,17 +151,21 @@ def _tally(stories: dict[int, dict], since: datetime, until: datetime) -> Counte
 
 
 def _theme_issue(conn, conditions, theme, found: _ThemeStories, now: datetime, history_start: datetime,
-                 settings: Alerts, theme_words: set[str]) -> dict | None:
-    """The theme's issue now, or None when neither its stories nor its negative stories rise."""
-    by_volume = strongest(found.times, now, history_start, settings)
-    by_negative = None if by_volume else strongest(found.negative_times, now, history_start, settings)
+                 settings: Alerts, theme_words: set[str], tz: ZoneInfo, since: datetime | None) -> dict | None:
+    """The theme's issue now, or None when neither its stories nor its negative stories rise (since
+    `since`, the theme's last alert, when given)."""
+    all_stories = Seasonal(found.times, history_start, tz)
+    negatives = Seasonal(found.negative_times, history_start, tz)
+    by_volume = strongest(all_stories, now, settings, since)
+    by_negative = None if by_volume else strongest(negatives, now, settings, since)
     evidence: Evidence | None = by_volume or by_negative
     if evidence is None:
         return None
+    # Shown over the shortest of the usual windows that holds the rise, with what it normally holds.
     window = evidence.window
     split = now - window.span
-    volume = baselines(found.times, now, window.span, history_start)[0]
-    negative = baselines(found.negative_times, now, window.span, history_start)[0]
+    volume_expected = all_stories.expected(split, now) or 0.0
+    negative_expected = negatives.expected(split, now) or 0.0
     recent = count(found.times, split, now)
     recent_negative = count(found.negative_times, split, now)
     rows = _recent_posts(conn, conditions, split, now, theme=theme.name)
@@ -175,20 +181,21 @@ def _theme_issue(conn, conditions, theme, found: _ThemeStories, now: datetime, h
     return {
         "kind": "theme",
         "key": theme.name,
-        "title": f"{theme.title}: {evidence.recent} {what}{copies} {window.period} "
-                 f"(normaal {_number(evidence.base.expected)})",
+        "title": f"{theme.title}: {recent if by_volume else recent_negative} {what}{copies} {window.period} "
+                 f"(normaal {_number(volume_expected if by_volume else negative_expected)})",
         "page": theme.page or None,
         "window": window.name,
-        "baseline": volume.name,
+        "since": evidence.since.isoformat(),
+        "baseline": evidence.baseline,
         "trigger": "volume" if by_volume else "negative",
         "posts": recent,
         "copies": now_tally["posts"],
-        "expected": round(volume.expected, 2),
-        "growth": _growth(recent, volume.expected),
+        "expected": round(volume_expected, 2),
+        "growth": _growth(recent, volume_expected),
         "p_value": float(f"{evidence.p_value:.3g}"),
         "negative": recent_negative,
-        "negative_expected": round(negative.expected, 2),
-        "negative_growth": _growth(recent_negative, negative.expected),
+        "negative_expected": round(negative_expected, 2),
+        "negative_growth": _growth(recent_negative, negative_expected),
         "net_sentiment": net,
         "previous_net_sentiment": previous,
         "sentiment_change": round(net - previous, 1) if net is not None and previous is not None else None,
@@ -198,13 +205,18 @@ def _theme_issue(conn, conditions, theme, found: _ThemeStories, now: datetime, h
 
 
 def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
-           filters: PostFilter = PostFilter()) -> list[dict]:
+           filters: PostFilter = PostFilter(), tz: str | ZoneInfo = CITY_TIME,
+           since: Mapping[str, datetime] | None = None) -> list[dict]:
     """Emerging issues now, strongest first. Each: kind ('theme' | 'term'), key, title, page, window,
-    baseline ('<n>d': the earlier days; terms '24h'), trigger ('volume' | 'negative'), posts (stories), copies (their
-    posts), expected, growth, p_value, negative, negative_expected, negative_growth, net_sentiment,
-    previous_net_sentiment, sentiment_change, top_terms, post_ids. window: the theme issue's strongest window
-    (30m, 1h, 3h; terms 1h)."""
+    since (a theme's rise: where it began), baseline ('<n>d': the earlier days; terms '24h'), trigger
+    ('volume' | 'negative'), posts (stories), copies (their posts), expected, growth, p_value, negative,
+    negative_expected, negative_growth, net_sentiment, previous_net_sentiment, sentiment_change,
+    top_terms, post_ids. window: the shortest of 30m, 1h, 3h, 6h that holds the rise (terms 1h), the
+    window posts, expected and the title count. `tz`: the city's time zone, whose days and hours the
+    baseline follows; `since`: per theme, its last alert (a rise is looked for after it)."""
     now = now or utcnow()
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    since = since or {}
     conditions = filters.replace(since=None, until=None, theme=None).conditions()
     theme_words = {w for theme in config.themes for term in theme.terms for w in fold(term.rstrip("*")).split()}
     theme_words |= {w for term in config.watch.terms for w in fold(term).split()}
@@ -213,13 +225,14 @@ def detect(conn: Connection, config: WatchConfig, now: datetime | None = None,
     history_start = conn.execute(select(func.min(posts.c.published_at)).where(*conditions)).scalar()
     if history_start is not None:
         history_start = min(history_start, now)
-        # The windows' earlier days (or the same hour of the week four weeks back), and the day before.
-        longest = max(w.span for w in WINDOWS) + max(MAX_DAYS * DAY, SEASON_WEEKS * WEEK)
+        # The profile's 28 local days before today, today so far, and the six hours before (the rise
+        # looked for may have begun yesterday).
+        longest = LOOKBACK + (SEASON_DAYS + 2) * DAY
         by_theme = _theme_stories(conn, conditions, max(history_start, now - longest), now)
         for theme in config.themes:
             if theme.name in by_theme:
                 issue = _theme_issue(conn, conditions, theme, by_theme[theme.name], now, history_start,
-                                     config.alerts, theme_words)
+                                     config.alerts, theme_words, zone, since.get(theme.name))
                 if issue is not None:
                     issues[("theme", theme.name)] = issue
 
@@ -295,9 +308,12 @@ def _number(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def run_alerts(conn: Connection, config: WatchConfig, now: datetime | None = None) -> list[int]:
+def run_alerts(conn: Connection, config: WatchConfig, now: datetime | None = None,
+               tz: str | ZoneInfo = CITY_TIME) -> list[int]:
     """Open an alert for every issue detected now, unless one for the same kind and key was opened
     within the cooldown. Returns the ids of the new alerts (delivery picks up delivered_at IS NULL).
+    A theme's rise is looked for after its last alert (the sequential test's reset): the stories that
+    opened one alert do not open another once the cooldown is over. `tz`: the city's time zone.
 
     Processes opening alerts take turns (core.store.locks.serialise), so two workers or hosts that
     detect the same issue open it once: the second sees the first's alert within the cooldown."""
@@ -305,7 +321,12 @@ def run_alerts(conn: Connection, config: WatchConfig, now: datetime | None = Non
     cooldown = parse_duration(config.alerts.cooldown)
     opened = []
     serialise(conn, OPENING_ALERTS)
-    for issue in detect(conn, config, now):
+    last = dict(conn.execute(
+        select(alerts.c.key, func.max(alerts.c.opened_at))
+        .where(alerts.c.kind == "theme", alerts.c.opened_at > now - LOOKBACK, alerts.c.opened_at <= now)
+        .group_by(alerts.c.key)
+    ).all())
+    for issue in detect(conn, config, now, tz=tz, since=last):
         recent = conn.execute(
             select(alerts.c.id).where(
                 and_(alerts.c.kind == issue["kind"], alerts.c.key == issue["key"], alerts.c.opened_at > now - cooldown)

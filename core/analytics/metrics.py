@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from core.store.schema import alerts, crawl_runs, posts, scores, sources, utcnow
-from core.store.scores import count_unscored
+from core.store.scores import count_unscored, scoring_health
 
 RATE_WINDOW = timedelta(minutes=5)
 
@@ -51,6 +51,7 @@ def store_metrics(conn: Connection, *, now: datetime | None = None, include_othe
         "scored_total": scored_total,
         "scoring_rate_per_minute": scored_recent / (RATE_WINDOW.total_seconds() / 60),
         "unscored": count_unscored(conn, include_other_languages=include_other_languages),
+        "stale": (scoring_health(conn) or {"stale": 0})["stale"],
         "alerts": open_alerts,
         "alerts_undelivered": undelivered,
     }

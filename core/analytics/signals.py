@@ -1,49 +1,67 @@
-"""The test behind emerging issues: is the count of a theme's stories in a recent window a rise?
+"""The test behind emerging issues: has a theme's stream of stories risen above what it normally holds?
 
 Pure functions of sorted event times (no store), shared by core.analytics.emerging and
 benchmarks/signals_backtest.py, so the backtest replays exactly what the analytics job runs.
 
-Windows. Every cycle looks at the last half hour, hour and three hours and takes the strongest
-evidence: a sudden incident shows first in the short windows, a slow one (a ramp, a half-strength first
-hour) in the longer one. Each theme is tested in 3 windows x 2 series (all stories, negative ones), so
-each test is held to `significance` / 6 (Bonferroni).
+Normal (`Seasonal`). What each hour normally holds is learnt from the 28 local days before today, in
+the city's time zone (Europe/Amsterdam), so summer time does not shift the rhythm by an hour:
+- the shape of the day, per local hour, from the days of the same kind (weekdays, or the weekend);
+- the day's level from the days of the same type (weekdays, Saturdays, Sundays);
+- both shrunk towards the plain mean of all history, which counts as PSEUDO_DAYS of each hour: while
+  history is short it fills the hours the few days say nothing about (a first weekend has only the
+  weekdays' plain mean), and the test is widened for how roughly few days and stories know an hour;
+- an hour of an earlier day that held an incident (far above the other days' same hour) counts as the
+  most those days make plausible, so last week's incident does not hide this week's;
+- with less than one whole day of history, nothing: everything would look new.
 
-Baseline. What a window normally holds is read from the same window in the past, so it knows the
-rhythm of the day and the week:
-- the same window on each earlier day, up to four weeks back ("28d"): a weekday's window counts for
-  less than a weekend day's by the ratio of their days' volumes (and the other way round), so a
-  Monday morning is compared with mornings, weighted for the day;
-- with four weeks of history, also the same hour of the week in each of the last four weeks ("4w"):
-  a rise must be unusual against that too (p below WEEK_GUARD), which knows what the days do not
-  (Friday evenings, a weekly market). Four windows are a rough estimate, hence the looser bar;
-- with less than a day of history, nothing: everything would look new.
-A reference window that held an incident of its own is left out (the daily references, at most a
-quarter) or capped (the weekly ones), so last week's incident does not hide this week's.
+The day's level. Some days are simply busier (news, weather) and lift every hour: a gamma "day factor"
+with a spread estimated from the history's day totals (the negative binomial's dispersion). Before a
+rise, the day so far tells how busy the day is: its stories against the profile's expectation update
+the gamma prior, and the stories after that moment are negative binomial (the gamma-Poisson predictive).
 
-Test. The recent count n against B stories in reference windows worth K recent windows: under
-"nothing changed", given n + B, n is binomial with p = 1 / (1 + K) (the exact conditional test of two
-Poisson counts), so a baseline estimated from few stories demands a larger rise than a well-known
-one. Days are not all alike (a busy news day lifts every hour a little): the excess over the expected
-count m is divided by sqrt(1 + DAY_SPREAD^2 m), the negative-binomial variance over the Poisson's. A
-rise must also be of some size: `min_posts` stories, and at least `min_posts` above the expected count.
+The test (sequential). Every run considers each moment in the last six hours, in 10-minute steps, as
+the possible start of a rise (a change point) and asks how unlikely the stories since then are under
+"nothing changed" (the negative-binomial tail above). The strongest of these is the evidence: a sudden
+incident shows after a few short steps, a slow one (a ramp, a half-strength first hour) as the longer
+windows add up. This is the generalised likelihood-ratio view of a CUSUM: it needs no guess of the
+incident's size, and being recomputed from the stories each run it keeps no state between runs; after
+an alert, windows start after it (the reset). A rise must also be of some size: `min_posts` stories,
+and at least `min_posts` above the expected count (in whole stories); and its p-value must be below
+`significance` shared by the windows and the SERIES tested side by side (Bonferroni).
 """
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Sequence
+from zoneinfo import ZoneInfo
 
-from scipy.stats import binom
+import numpy as np
+from scipy.stats import nbinom
 
 from core.config.watch import Alerts
 
+HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-WEEK = timedelta(days=7)
-SEASON_WEEKS = 4
-# How far back the day-by-day baseline looks while history is short of four weeks.
-MAX_DAYS = 28
+STEP = timedelta(minutes=10)
+# Change points are looked for up to six hours back (incidents last an hour to half a day).
+STEPS = 36
+LOOKBACK = STEPS * STEP
+SEASON_DAYS = 28
+# The plain mean of all history counts as this many days of each hour: the fallback while history is
+# short, and a little smoothing of quiet hours after.
+PSEUDO_DAYS = 0.5
+# The day factor's relative spread: the prior, and the bounds of what the history's days may set.
+DAY_SPREAD = 0.2
+SPREAD_BOUNDS = (0.1, 0.5)
+# An hour of an earlier day this far above the other days' same hour held an incident of its own: it
+# counts as the most they make plausible.
+OUTLIER_SD = 4.0
+# Each theme is tested twice, all its stories and its negative ones, so each shares the significance.
+SERIES = 2
+CITY_TIME = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True)
@@ -53,158 +71,240 @@ class Window:
     period: str  # the window as the title says it
 
 
+# How a rise is shown: in the shortest of these that holds it.
 WINDOWS = (
     Window("30m", timedelta(minutes=30), "in het afgelopen half uur"),
-    Window("1h", timedelta(hours=1), "in het afgelopen uur"),
-    Window("3h", timedelta(hours=3), "in de afgelopen 3 uur"),
+    Window("1h", HOUR, "in het afgelopen uur"),
+    Window("3h", 3 * HOUR, "in de afgelopen 3 uur"),
+    Window("6h", 6 * HOUR, "in de afgelopen 6 uur"),
 )
-# The relative spread of whole days' volume around their normal (a gamma day factor's coefficient of
-# variation): the overdispersion the Poisson test alone does not know.
-DAY_SPREAD = 0.2
-# A reference window this unlikely under the others is an incident of its own, not "normal".
-OUTLIER = 0.001
-# Against the same hour of the week (four windows: a rough estimate) a rise need only be unusual:
-# it guards against what the earlier days do not know (Friday evenings, a weekly market).
-WEEK_GUARD = 0.01
-# Each theme is tested twice, all its stories and its negative ones, so each shares the significance.
-SERIES = 2
-
-
-@dataclass(frozen=True)
-class Baseline:
-    name: str  # "4w" (the same window in each of the last four weeks) or "<n>d" (n earlier days)
-    count: int  # stories in the reference windows together
-    windows: float  # how many recent windows' worth they are
-
-    @property
-    def expected(self) -> float:
-        return self.count / self.windows
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The strongest rise over the windows: which window, its count and baseline, its p-value."""
-    window: Window
+    """The strongest rise: since when (until now), its stories, what that time normally holds, its p-value."""
+    since: datetime
+    now: datetime
     recent: int
-    base: Baseline
+    expected: float
     p_value: float
+    baseline: str  # "<n>d": the earlier days the profile was learnt from
+
+    @property
+    def window(self) -> Window:
+        """The shortest display window that holds the rise."""
+        return next((w for w in WINDOWS if w.span >= self.now - self.since), WINDOWS[-1])
 
 
 def count(times: Sequence[datetime], since: datetime, until: datetime) -> int:
     return bisect_left(times, until) - bisect_left(times, since)
 
 
-def _weekend(moment: datetime) -> bool:
-    return moment.weekday() >= 5
+def _kind(day: date) -> str:
+    return ("weekday", "weekday", "weekday", "weekday", "weekday", "saturday", "sunday")[day.weekday()]
 
 
-def baselines(times: Sequence[datetime], now: datetime, span: timedelta, history_start: datetime) -> list[Baseline]:
-    """What the window of `span` ending `now` normally holds, from the sorted event `times` before it:
-    first the same window on each earlier day (up to four weeks back; a weekday's window counts for
-    less than one of a weekend day's by the ratio of their days' volumes), then, with four weeks of
-    history, the same window of the week in each of the last four. Empty while history holds less
-    than a day before the window."""
-    known = now - span - history_start  # history before the window
-    days = min(MAX_DAYS, int(known / DAY))
-    if days < 1:
-        return []
-    ends = [now - d * DAY for d in range(1, days + 1)]
-    weight = _kind_weights(times, now - span / 2, days)
-    counts = [(count(times, end - span, end), weight(end - span / 2) if span < DAY else 1.0) for end in ends]
-    days_base = _robust(counts, f"{days}d")
-    if known < SEASON_WEEKS * WEEK:
-        return [days_base]
-    # The same window of the week: few references, so one incident among them weighs heavily; a
-    # reference that is an outlier against the earlier days counts as the most they allow.
-    cap = _outlier(days_base)
-    weeks = [min(cap, count(times, now - span - k * WEEK, now - k * WEEK)) for k in range(1, SEASON_WEEKS + 1)]
-    return [days_base, Baseline(f"{SEASON_WEEKS}w", sum(weeks), SEASON_WEEKS)]
+def _group(kind: str) -> str:
+    return "weekday" if kind == "weekday" else "weekend"
 
 
-def _kind_weights(times: Sequence[datetime], moment: datetime, days: int):
-    """How many of `moment`'s windows an earlier day's window is worth: 1 for a day of the same kind
-    (weekday, weekend day), else the ratio of that kind's mean day volume to `moment`'s kind's."""
-    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    totals: dict[bool, list[int]] = {True: [], False: []}
-    for d in range(1, days + 1):
-        day = midnight - d * DAY
-        totals[_weekend(day)].append(count(times, day, day + DAY))
-    mine = _weekend(moment)
-    if not sum(totals[True]) or not sum(totals[False]):
-        return lambda other: 1.0  # no day (or no story) of one kind yet: all days alike
-    ratio = (sum(totals[not mine]) / len(totals[not mine])) / (sum(totals[mine]) / len(totals[mine]))
-    return lambda other: 1.0 if _weekend(other) == mine else ratio
+@dataclass
+class _Day:
+    """One local day: its hours' boundaries (UTC epoch seconds), local hour of each, and what each normally holds."""
+    bounds: np.ndarray
+    hours: np.ndarray
+    cumulative: np.ndarray | None = None  # expected stories from midnight to each boundary
+    dispersion: float = DAY_SPREAD**2  # 1 / the day factor's gamma shape
+    history: int = 0  # whole earlier days the profile was learnt from
+    # How well the profile is known: the days behind each hour's shape, and the relative variance of
+    # the day type's level (Saturdays are learnt from four days, weekdays from twenty).
+    shape_days: float = 0.0
+    level_variance: float = 0.0
 
 
-def baseline(times: Sequence[datetime], now: datetime, span: timedelta, history_start: datetime) -> Baseline | None:
-    """The first of `baselines`: the same hour of the week once history allows, else of earlier days."""
-    found = baselines(times, now, span, history_start)
-    return found[0] if found else None
+class Seasonal:
+    """What a stream of events (sorted UTC times) normally holds at each moment, day by day in local time.
+    A day's profile uses only the days before it, so it is learnt once and kept (the backtest replays
+    weeks through one instance; the analytics job makes one per run)."""
+
+    def __init__(self, times: Sequence[datetime], history_start: datetime, tz: ZoneInfo | str = CITY_TIME):
+        self.epochs = np.fromiter((t.timestamp() for t in times), dtype=float, count=len(times))
+        self.history_start = history_start.timestamp()
+        self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+        self._days: dict[date, _Day] = {}
+        self._counts: dict[date, tuple[np.ndarray, np.ndarray]] = {}
+
+    def local_day(self, epoch: float) -> date:
+        return datetime.fromtimestamp(epoch, self.tz).date()
+
+    def _frame(self, day: date) -> _Day:
+        return _Day(*_hours_of(day, self.tz))
+
+    def _hour_counts(self, day: date) -> tuple[np.ndarray, np.ndarray]:
+        """An earlier day's events per local hour (24), and how many hours of it each local hour had (0-2)."""
+        if day not in self._counts:
+            frame = self._frame(day)
+            events = np.diff(np.searchsorted(self.epochs, frame.bounds))
+            self._counts[day] = (np.bincount(frame.hours, weights=events, minlength=24),
+                                 np.bincount(frame.hours, minlength=24).astype(float))
+        return self._counts[day]
+
+    def day(self, day: date) -> _Day:
+        """The day's frame with its expected counts, or without (cumulative None) while history is short."""
+        if day not in self._days:
+            self._days[day] = self._profile(day)
+        return self._days[day]
+
+    def _profile(self, day: date) -> _Day:
+        frame = self._frame(day)
+        earlier = [day - k * DAY for k in range(1, SEASON_DAYS + 1)]
+        earlier = [d for d in earlier if self._frame(d).bounds[0] >= self.history_start]
+        if not earlier:
+            return frame
+        counts = np.array([self._hour_counts(d)[0] for d in earlier])
+        exposure = np.array([self._hour_counts(d)[1] for d in earlier])
+        kinds = [_kind(d) for d in earlier]
+        groups = np.array([_group(k) for k in kinds])
+        counts = _capped(counts, exposure, groups)
+        flat = counts.sum() / exposure.sum()  # the plain mean per hour
+
+        def shape(group: str) -> np.ndarray:
+            mine = groups == group
+            return (counts[mine].sum(axis=0) + PSEUDO_DAYS * flat) / (exposure[mine].sum(axis=0) + PSEUDO_DAYS)
+
+        totals = counts.sum(axis=1)
+
+        def level(kind: str) -> float:
+            """The day type's volume against its group's (Saturdays against weekend days), shrunk to 1."""
+            group = np.array([_group(k) == _group(kind) for k in kinds])
+            mine = np.array([k == kind for k in kinds])
+            if not group.any() or not totals[group].sum():
+                return 1.0
+            mean = totals[group].mean()
+            return float((totals[mine].sum() + PSEUDO_DAYS * mean) / ((mine.sum() + PSEUDO_DAYS) * mean))
+
+        shapes = {g: shape(g) for g in ("weekday", "weekend")}
+        levels = {k: level(k) for k in ("weekday", "saturday", "sunday")}
+        # The day factor's spread, from how far the earlier days' totals stray from their expectation
+        # beyond Poisson noise (the method of moments for the negative binomial's dispersion).
+        expected = np.array([(shapes[_group(k)] * exposure[i]).sum() * levels[k] for i, k in enumerate(kinds)])
+        excess = ((totals - expected) ** 2 - totals).sum() / max((expected**2).sum(), 1e-9)
+        weight = len(earlier) / (len(earlier) + 7)  # a week's worth of days before the history says much
+        dispersion = weight * excess + (1 - weight) * DAY_SPREAD**2
+        dispersion = float(np.clip(dispersion, SPREAD_BOUNDS[0] ** 2, SPREAD_BOUNDS[1] ** 2))
+
+        kind = _kind(day)
+        per_hour = shapes[_group(kind)][frame.hours] * levels[kind]
+        frame.cumulative = np.concatenate(([0.0], np.cumsum(per_hour)))
+        frame.dispersion = dispersion
+        frame.history = len(earlier)
+        frame.shape_days = float((groups == _group(kind)).sum()) + PSEUDO_DAYS
+        if kind != "weekday":
+            frame.level_variance = dispersion / (sum(k == kind for k in kinds) + PSEUDO_DAYS)
+        return frame
+
+    def since_midnight(self, epochs: np.ndarray, day: date) -> np.ndarray:
+        """Expected events from `day`'s local midnight to each of `epochs` (all within that day)."""
+        frame = self.day(day)
+        assert frame.cumulative is not None
+        return np.interp(epochs, frame.bounds, frame.cumulative)
+
+    def expected(self, since: datetime, until: datetime) -> float | None:
+        """Expected events in [since, until) (at most a day apart), the day's level not included; None
+        while history is short."""
+        first, last = self.local_day(since.timestamp()), self.local_day(until.timestamp())
+        if self.day(first).cumulative is None or self.day(last).cumulative is None:
+            return None
+        a = self.since_midnight(np.array([since.timestamp()]), first)[0]
+        b = self.since_midnight(np.array([until.timestamp()]), last)[0]
+        if first != last:
+            frame = self.day(first)
+            b += frame.cumulative[-1]
+        return float(b - a)
 
 
-def _robust(counts: list[tuple[int, float]], name: str) -> Baseline:
-    """The reference windows' counts (each with what it is worth in windows like the recent one) together."""
-    counts = sorted(counts, key=lambda pair: pair[0] / pair[1])
-    # A reference window that itself held an incident would make the next one look normal: the
-    # largest is left out while it is an outlier against the others (at most a quarter of them).
-    for _ in range(len(counts) // 4):
-        n, worth = counts[-1]
-        rest = Baseline(name, sum(c for c, _ in counts[:-1]), sum(w for _, w in counts[:-1]))
-        if _tail(round(n / worth), rest) >= OUTLIER:
-            break
-        counts.pop()
-    return Baseline(name, sum(c for c, _ in counts), sum(w for _, w in counts))
+@lru_cache(maxsize=1024)
+def _hours_of(day: date, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """A local day's hours: their boundaries (UTC epoch seconds) and the local hour of each (read only)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(timezone.utc)
+    following = day + DAY
+    end = datetime(following.year, following.month, following.day, tzinfo=tz).astimezone(timezone.utc)
+    n = round((end - start) / HOUR)  # 23 or 25 on the days summer time begins or ends
+    return (start.timestamp() + 3600.0 * np.arange(n + 1),
+            np.array([(start + i * HOUR).astimezone(tz).hour for i in range(n)]))
 
 
-def _outlier(base: Baseline) -> int:
-    """The smallest count that is an outlier against `base`."""
-    n = math.ceil(base.expected)
-    while _tail(n, base) >= OUTLIER:
-        n += 1
-    return n
+def _capped(counts: np.ndarray, exposure: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The earlier days' hourly counts, each at most what the other days of its group make plausible
+    for that hour (OUTLIER_SD standard deviations of the negative binomial above their mean, and two
+    stories): an hour that held an incident counts as a busy hour, not as the incident."""
+    capped = counts.copy()
+    flat = counts.sum() / max(exposure.sum(), 1.0)
+    for group in set(groups.tolist()):
+        mine = groups == group
+        c, x = counts[mine], exposure[mine]
+        others = x.sum(axis=0) - x
+        # The other days' same hour, with the plain mean as a little more: an hour that none of the
+        # other days held a story in is not a certain zero.
+        rate = (c.sum(axis=0) - c + PSEUDO_DAYS * flat) / (others + PSEUDO_DAYS)
+        expected = rate * x
+        cap = expected + OUTLIER_SD * np.sqrt(expected + (DAY_SPREAD * expected) ** 2) + 2
+        # Only against three or more other days: fewer cannot tell an incident from a busy hour.
+        capped[mine] = np.where(others >= 3, np.minimum(c, cap), c)
+    return capped
 
 
-def p_value(recent: int, base: Baseline) -> float:
-    """P(at least `recent` of the recent + baseline events in the recent window | equal rates), with
-    the excess over the expected count shrunk for the day-to-day spread (see the module's doc)."""
-    if recent <= 0:
-        return 1.0
-    expected = base.expected
-    shrunk = expected + (recent - expected) / math.sqrt(1 + DAY_SPREAD**2 * expected) if recent > expected else recent
-    return _tail(math.ceil(shrunk - 1e-9), base)
-
-
-def _tail(n: int, base: Baseline) -> float:
-    """The exact conditional test: P(Binomial(n + B, 1 / (1 + K)) >= n)."""
-    if n <= 0:
-        return 1.0
-    return float(binom.sf(n - 1, n + base.count, 1 / (1 + base.windows)))
-
-
-def fires(recent: int, base: Baseline, settings: Alerts, tests: int = 1) -> bool:
-    """A rise that is large enough (min_posts, and as many above the expected count) and not chance
-    (significance, shared by `tests` tests)."""
-    return (recent >= settings.min_posts and recent - base.expected >= settings.min_posts
-            and p_value(recent, base) < settings.significance / tests)
-
-
-def strongest(times: Sequence[datetime], now: datetime, history_start: datetime, settings: Alerts,
-              windows: Sequence[Window] = WINDOWS) -> Evidence | None:
-    """The window with the smallest p-value among those that fire now, or None. A window fires when
-    its count is a significant rise over the earlier days (the significance shared by the windows
-    and the SERIES tested side by side)
-    and, once there are four weeks, not normal for the hour of the week either (p below WEEK_GUARD)."""
-    best = None
-    for window in windows:
-        found = baselines(times, now, window.span, history_start)
-        if not found:
-            continue
-        recent = count(times, now - window.span, now)
-        if not fires(recent, found[0], settings, SERIES * len(windows)):
-            continue
-        if len(found) > 1 and p_value(recent, found[1]) >= WEEK_GUARD:
-            continue
-        p = p_value(recent, found[0])
-        if best is None or p < best.p_value:
-            best = Evidence(window, recent, found[0], p)
-    return best
+def strongest(seasonal: Seasonal, now: datetime, settings: Alerts, since: datetime | None = None,
+              series: int = SERIES) -> Evidence | None:
+    """The strongest rise that fires now, or None: over the change points of the last six hours (after
+    `since`, the last alert), the one whose stories since are least likely under "nothing changed", if
+    that is a rise of some size and significant (see the module's doc)."""
+    end = now.timestamp()
+    today = seasonal.local_day(end)
+    if seasonal.day(today).cumulative is None:
+        return None
+    starts = end - STEP.total_seconds() * np.arange(1, STEPS + 1)
+    floor = max(seasonal.history_start, since.timestamp() if since else -np.inf)
+    starts = starts[starts >= floor]
+    ends = np.searchsorted(seasonal.epochs, end)
+    recent = ends - np.searchsorted(seasonal.epochs, starts)
+    keep = recent >= settings.min_posts
+    if not keep.any():
+        return None
+    starts, recent = starts[keep], recent[keep]
+    now_expected = seasonal.since_midnight(np.array([end]), today)[0]
+    normal = np.empty_like(starts)  # expected in [start, now)
+    before = np.empty_like(starts)  # expected from the start's midnight to the start: the day so far
+    midnights = np.empty_like(starts)
+    for day in {seasonal.local_day(s) for s in starts}:
+        frame = seasonal.day(day)
+        if frame.cumulative is None:
+            return None
+        mine = np.array([seasonal.local_day(s) == day for s in starts])
+        before[mine] = seasonal.since_midnight(starts[mine], day)
+        normal[mine] = now_expected - before[mine] + (frame.cumulative[-1] if day != today else 0.0)
+        midnights[mine] = frame.bounds[0]
+    seen = np.searchsorted(seasonal.epochs, starts) - np.searchsorted(seasonal.epochs, midnights)
+    # The day's factor: gamma(shape, rate) a priori with mean 1, updated by the day so far.
+    frame = seasonal.day(today)
+    shape = 1 / frame.dispersion + seen
+    rate = 1 / frame.dispersion + before
+    expected = shape / rate * normal
+    # "min_posts more than normal" in whole stories: 5 where 0.2 are expected is five more.
+    large = (recent - np.floor(expected)) >= settings.min_posts
+    if not large.any():
+        return None
+    # The stories since the start are negative binomial around that: the day factor's uncertainty,
+    # plus the profile's own (an hour learnt from few days and stories is known roughly).
+    variance = 1 / shape + 1 / np.maximum(normal * frame.shape_days, 1e-9) + frame.level_variance
+    size = 1 / variance
+    p = nbinom.sf(recent - 1, size, size / (size + expected))
+    p = np.where(large, p, 1.0)
+    # The least likely; among equals (a burst where almost nothing is normal: p rounds to 0) the one
+    # that holds the most stories.
+    best = int(np.lexsort((-(recent - expected), p))[0])
+    if p[best] >= settings.significance / (series * STEPS):
+        return None
+    began = datetime.fromtimestamp(starts[best], timezone.utc)
+    return Evidence(began, now, int(recent[best]), float(expected[best]), float(p[best]),
+                    f"{seasonal.day(today).history}d")

@@ -135,7 +135,7 @@ def wall_state(conn: Connection, config: WatchConfig, *, tz: str = "Europe/Amste
 
 def _slow_panels(conn: Connection, config: WatchConfig, scope: PostFilter, crisis: dict | None,
                  zone: ZoneInfo, now: datetime) -> dict:
-    issues = detect(conn, config, now)
+    issues = detect(conn, config, now, tz=zone)
     emerging = {issue["key"]: issue for issue in issues if issue["kind"] == "theme"}
     themes = []
     for item in theme_stats(conn, config.themes, window=DAY, now=now)["themes"]:

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     oidc_default_role: Literal["webcare", "adviseur", "beheer"] = "webcare"
     # The callback address registered at the provider; empty: derived from the request.
     oidc_redirect_uri: str = ""
+    # Where the provider sends the browser after its logout (registered there too); empty: derived.
+    oidc_post_logout_redirect_uri: str = ""
     # The city's own NL Design System tokens (a CSS file of custom properties, loaded after the
     # default tokens), the class its tokens are scoped to, a logo file and the organisation's name.
     theme_css: str = ""

@@ -17,7 +17,7 @@ from core.config.settings import Settings
 from core.config.watch import Theme, WatchConfig
 from core.ingest import themes as theme_tagging
 from core.ingest.privacy import Pseudonymiser
-from core.ingest.stories import NewPost, assign_stories
+from core.ingest.stories import NewPost, group_stories
 from core.matching import is_relevant
 from core.store.posts import Saved, add_post_themes, save_posts
 
@@ -61,12 +61,15 @@ def ingest_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]],
     """Store (source row, item) pairs in order, as if one after the other (a post duplicating an
     earlier one of the batch is a duplicate); the new ones are tagged with the `themes` they match and
     put in their stories. Returns ('new' | 'duplicate', post id) for each pair."""
-    saved = save_posts(conn, batch)
+    def place(new: list[tuple[Saved, dict[str, Any]]]) -> dict[int, int]:
+        story_ids = group_stories(conn, [NewPost(s.id, item.get("title"), item.get("text") or "", s.content_hash,
+                                                 item["published_at"], s.canonical_url) for s, item in new])
+        return {s.id: story_id for (s, _), story_id in zip(new, story_ids)}
+
+    saved = save_posts(conn, batch, place)
     new = [(s, item) for s, (_, item) in zip(saved, batch) if s.status == "new"]
     if themes and new:
         add_post_themes(conn, _theme_tags(themes, new))
-    assign_stories(conn, [NewPost(s.id, item.get("title"), item.get("text") or "", s.content_hash, item["published_at"],
-                                  s.canonical_url) for s, item in new])
     return [(s.status, s.id) for s in saved]
 
 

@@ -87,7 +87,16 @@ def assign_story(conn: Connection, post_id: int, *, title: str | None, text: str
 
 
 def assign_stories(conn: Connection, new_posts: list[NewPost]) -> list[int]:
-    """Put each post in its story, in order, as if one after the other; returns their story ids.
+    """Put each stored post in its story, in order, as if one after the other; returns their story ids."""
+    story_ids = group_stories(conn, new_posts)
+    set_post_stories(conn, {p.post_id: story_id for p, story_id in zip(new_posts, story_ids)})
+    return story_ids
+
+
+def group_stories(conn: Connection, new_posts: list[NewPost]) -> list[int]:
+    """The story of each post, in order, as if one after the other: the stories and their fingerprints
+    are written, posts.story_id is not (the ingest path writes it with the post's row, see
+    core.store.posts.save_posts).
 
     The fingerprints of the whole batch are looked up in one query; the batch's own stories and keys
     are kept in memory, so a post joins a story an earlier post of the batch started or grew."""
@@ -142,7 +151,6 @@ def assign_stories(conn: Connection, new_posts: list[NewPost]) -> list[int]:
                          "last_seen": s.last_seen} for s in stored.values() if s.added])
     own_keys(conn, {key: story.id for key, story in touched.items()
                     if key not in owned or owned[key].id != story.id})
-    set_post_stories(conn, {p.post_id: s.id for p, s in zip(new_posts, assigned)})
     return [s.id for s in assigned]
 
 
@@ -191,6 +199,8 @@ class _Texts:
             # containment(pairs, other), inlined: this loop runs up to COMPARE_POSTS times per post.
             score = len(pairs & other) / min(size, len(other)) if size and other else 0.0
             if score >= best_score:
+                if len(newest) == 1:  # one candidate: the first post close enough decides, the rest cannot
+                    return story
                 best, best_score = story, score
         return best
 

@@ -172,13 +172,15 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def start_session(conn: Connection, account_id: int, lifetime: timedelta) -> str:
-    """A new session; returns the key for the cookie. Expired sessions are swept at the same time."""
+def start_session(conn: Connection, account_id: int, lifetime: timedelta, *, id_token: str | None = None) -> str:
+    """A new session; returns the key for the cookie. Expired sessions are swept at the same time.
+    `id_token`: the single sign-on's ID token, kept for the provider's logout (end_session)."""
     now = utcnow()
     conn.execute(delete(sessions).where(sessions.c.expires_at < now))
     key = secrets.token_urlsafe(32)
     conn.execute(insert(sessions).values(key_hash=_key_hash(key), account_id=account_id,
-                                         csrf=secrets.token_urlsafe(32), created_at=now, expires_at=now + lifetime))
+                                         csrf=secrets.token_urlsafe(32), created_at=now, expires_at=now + lifetime,
+                                         id_token=id_token))
     return key
 
 
@@ -196,8 +198,11 @@ def session_account(conn: Connection, key: str) -> dict[str, Any] | None:
     return {**_public(row), "csrf": row.csrf}
 
 
-def end_session(conn: Connection, key: str) -> None:
+def end_session(conn: Connection, key: str) -> str | None:
+    """End one session; returns its ID token when it was a single sign-on (None otherwise)."""
+    id_token = conn.execute(select(sessions.c.id_token).where(sessions.c.key_hash == _key_hash(key))).scalar()
     conn.execute(delete(sessions).where(sessions.c.key_hash == _key_hash(key)))
+    return id_token
 
 
 def end_sessions(conn: Connection, account_id: int) -> None:

@@ -5,9 +5,11 @@ json_populate_recordset (INSERT ... SELECT, UPDATE ... FROM), and a list of valu
 parameter (= ANY(...), which uses the column's index like an IN list): a multi-row VALUES list or an
 IN list of thousands of parameters costs the driver more to prepare than the database to run,
 executemany sends one statement per row, and array parameters for every column are dumped element by
-element in Python, where json.dumps is one call in C. SQLite gets executemany and plain IN lists (chunked under
-its limit on parameters), which its driver runs in C. Used by the ingest path (core.store.posts,
-core.store.stories), where a batch is hundreds of posts.
+element in Python, where json.dumps is one call in C. Integers and strings that need no escaping (story
+fingerprints, hashes, theme tags) go as array literals json.dumps writes too: lists of them, and narrow
+rows of them as one array per column, turned into rows by unnest(). SQLite gets executemany and plain IN
+lists (chunked under its limit on parameters), which its driver runs in C. Used by the ingest path
+(core.store.posts, core.store.stories), where a batch is hundreds of posts.
 """
 from __future__ import annotations
 
@@ -16,8 +18,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ColumnElement, Connection, Table, any_, bindparam, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 # Values per IN list on SQLite: well under its limit of 32,766 parameters in one statement.
 SQLITE_CHUNK = 5000
@@ -29,9 +46,29 @@ def is_postgres(conn: Connection) -> bool:
 
 def any_of(conn: Connection, column: Column, values: Iterable[Any]) -> ColumnElement[bool]:
     """`column IN values`; on PostgreSQL `= ANY` of one array parameter (chunk the values for SQLite)."""
-    if is_postgres(conn):
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))
+    if not is_postgres(conn):
+        return column.in_(list(values))
+    values = list(values)
+    literal = _array_literal(column.type, values)
+    if literal is not None:
+        return column == any_(cast(bindparam(None, literal, type_=NullType()), ARRAY(column.type)))
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+
+
+# Column types whose values _array_literal writes, and the Python type those values must have.
+_PLAIN = {String: str, Text: str, Integer: int, BigInteger: int}
+
+
+def _array_literal(column_type: Any, values: list[Any]) -> str | None:
+    """PostgreSQL's array literal of the values of a plain integer or string column, when none needs
+    escaping (fingerprints, hashes, most ids and URLs), else None. It is their JSON array with braces:
+    one call in C, where the driver dumps an array's elements one by one in Python; and it is still one
+    array parameter, so the planner sees (and hashes) its values."""
+    kind = _PLAIN.get(type(column_type))
+    if kind is None or not all(type(v) is kind or v is None for v in values):
+        return None
+    listed = json.dumps(values, ensure_ascii=False, separators=(",", ":"))  # null is NULL in both
+    return None if "\\" in listed else "{" + listed[1:-1] + "}"
 
 
 def chunks(conn: Connection, values: Sequence[Any], size: int = SQLITE_CHUNK) -> Iterable[Sequence[Any]]:
@@ -64,16 +101,37 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *, c
         conn.execute(statement, rows)
         return []
     names = list(rows[0])
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
-           f"FROM json_populate_recordset(NULL::{table.name}, :rows)")
+    columns = _column_arrays(conn, table, rows)
+    if columns is None:
+        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
+               f"FROM json_populate_recordset(NULL::{table.name}, :rows)")
+        values = {"rows": _json(conn, table, rows)}
+    else:  # narrow rows of integers and plain strings (fingerprints, theme tags): one array per column
+        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest("
+               + ", ".join(f"CAST(:{name} AS {array})" for name, (array, _) in columns.items()) + ")")
+        values = {name: literal for name, (_, literal) in columns.items()}
     if conflict:
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO "
         sql += ("UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)) if update else "NOTHING"
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
-        return list(conn.execute(text(sql), {"rows": _json(conn, table, rows)}))
-    conn.execute(text(sql), {"rows": _json(conn, table, rows)})
+        return list(conn.execute(text(sql), values))
+    conn.execute(text(sql), values)
     return []
+
+
+def _column_arrays(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]] | None:
+    """{column: (its array type, its values' array literal)} when every column is a plain integer or
+    string column whose values need no escaping; else None. The array types have no length (VARCHAR[],
+    not VARCHAR(80)[]), so a value too long for its column is refused by the INSERT, not cut by the cast."""
+    columns = {}
+    for name in rows[0]:
+        column_type = table.c[name].type
+        literal = _array_literal(column_type, [row[name] for row in rows])
+        if literal is None:
+            return None
+        columns[name] = (ARRAY(type(column_type)()).compile(dialect=conn.dialect), literal)
+    return columns
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]], *,

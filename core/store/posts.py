@@ -3,20 +3,22 @@
 `save_posts` is the one place posts are inserted, a batch at a time (crawls, the import API and the
 demo reach it through `core.ingest.policy.ingest_posts`; `save_post` is a batch of one). Other modules
 change a stored post's own columns in place: the scorer its language (`scores`), story grouping its
-story (`core.ingest.stories`), retention deletes it.
+story (`core.ingest.stories`: a regroup; on the ingest path the story is written with the row, see
+save_posts), retention deletes it.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, or_, select, text
 
 from core.matching import fold
-from core.store.batch import any_of, chunks, insert_rows, update_rows
+from core.store.batch import any_of, chunks, insert_rows, is_postgres, update_rows
 from core.store.schema import post_themes, posts, utcnow
+from core.store.stories import set_post_stories
 
 # Tracking parameters that never change what a page shows.
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src", "ocid", "xtor", "at_medium", "at_campaign")
@@ -81,7 +83,16 @@ class Saved(NamedTuple):
     canonical_url: str | None
 
 
-def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) -> list[Saved]:
+# Puts new posts in their stories (core.ingest.stories): given the new posts as (Saved, item) pairs, in
+# batch order, it returns {post id: story id}.
+Place = Callable[[list[tuple[Saved, dict[str, Any]]]], dict[int, int]]
+
+
+class _Raced(Exception):
+    """Another worker stored some of the batch's new posts between the SELECT and the INSERT."""
+
+
+def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]], place: Place | None = None) -> list[Saved]:
     """Store (source row, item) pairs; returns for each, in order, ('new' | 'duplicate', post id, the
     item's content hash, its canonical URL).
 
@@ -95,9 +106,27 @@ def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) ->
     Set-based, so a batch costs a handful of statements: one SELECT finds what the store already holds,
     one multi-row INSERT stores the rest. The insert skips an external id another worker stored in the
     meantime (ON CONFLICT DO NOTHING on the unique (source, external id)): that post is a duplicate.
+
+    `place` puts the new posts in their stories (posts.story_id). On PostgreSQL their ids are drawn
+    from the posts' sequence before the INSERT, so `place` runs first and each row is written once, with
+    its story; should another worker store one of them meanwhile, the batch is rolled back to a
+    savepoint and stored the other way. SQLite hands out ids as it inserts (and has one writer at a
+    time): there `place` runs after the INSERT and an UPDATE sets the story.
     """
     for _, item in batch:
         check_post(item)
+    if place is None or not is_postgres(conn):
+        return _save(conn, batch, place, before=False)
+    try:
+        with conn.begin_nested():
+            return _save(conn, batch, place, before=True)
+    except _Raced:  # stored again the other way, where a post another worker stored is a duplicate
+        return _save(conn, batch, place, before=False)
+
+
+def _save(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]], place: Place | None,
+          before: bool) -> list[Saved]:
+    """save_posts; `place` runs `before` the INSERT (on ids drawn from the sequence) or after it."""
     prepared = [_Prepared(source, item) for source, item in batch]
     known = _Known()
     for row in _existing(conn, prepared):
@@ -124,8 +153,16 @@ def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) ->
             results.append(("duplicate", match[0]))
             if refresh:
                 refreshed.setdefault(match[0], {}).update(refresh)
+    if place is not None and before and pending:
+        for p, post_id in zip(pending, _next_ids(conn, len(pending))):
+            p.values["id"] = post_id
+        story_of = place([(Saved("new", p.values["id"], p.digest, p.canon), p.item) for p in pending])
+        for p in pending:
+            p.values["story_id"] = story_of[p.values["id"]]
     ids = _insert(conn, pending)
     raced = [p for p in pending if (p.source.id, p.external_id) not in ids]
+    if raced and place is not None and before:
+        raise _Raced  # their stories were counted already: save_posts stores the batch again
     if raced:  # stored by another worker since the SELECT: a duplicate of that post, counts refreshed
         ids.update(_ids_of(conn, raced))
         for p in raced:
@@ -143,6 +180,10 @@ def save_posts(conn: Connection, batch: Sequence[tuple[Any, dict[str, Any]]]) ->
             first = pending[-1 - ref]
             ref = ids[(first.source.id, first.external_id)]
         out.append(Saved(status, ref, p.digest, p.canon))
+    if place is not None and not before:
+        new = [(saved, p.item) for saved, p in zip(out, prepared) if saved.status == "new"]
+        if new:
+            set_post_stories(conn, place(new))
     return out
 
 
@@ -227,6 +268,12 @@ def _insert(conn: Connection, pending: list[_Prepared]) -> dict[tuple[int, str],
     rows = insert_rows(conn, posts, [{**p.values, "fetched_at": now} for p in pending],
                        conflict=("source_id", "external_id"), returning=("id", "source_id", "external_id"))
     return {(row.source_id, row.external_id): row.id for row in rows}
+
+
+def _next_ids(conn: Connection, count: int) -> list[int]:
+    """`count` post ids from the posts' sequence (PostgreSQL), ascending, as the INSERT would draw them."""
+    return sorted(conn.execute(text("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence('posts', 'id') AS regclass) "
+                                    "AS seq, generate_series(1, :n)"), {"n": count}).scalars())
 
 
 def _ids_of(conn: Connection, prepared: list[_Prepared]) -> dict[tuple[int, str], int]:

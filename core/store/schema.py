@@ -179,6 +179,8 @@ scores = Table(
     Column("flags", JSON, nullable=False, default=list),
     Column("scored_at", UTCDateTime, nullable=False, default=utcnow),
     Index("ix_scores_label", "label"),
+    # Scores of an older model, found and counted without a pass over all (core.store.scores.stale_posts).
+    Index("ix_scores_model_version", "model_version", "model", "post_id"),
 )
 
 label_corrections = Table(
@@ -300,7 +302,8 @@ accounts = Table(
 )
 
 # A single sign-on under way (workspace.oidc): the state the browser carries (its SHA-256 only), the
-# nonce the ID token must repeat and the PKCE verifier; used once, within minutes.
+# nonce the ID token must repeat and the PKCE verifier; used once, within minutes. `client_net` (an
+# address or IPv6 /64, workspace.auth.client_net) limits how many one client may have pending.
 sso_logins = Table(
     "sso_logins",
     metadata,
@@ -309,6 +312,8 @@ sso_logins = Table(
     Column("code_verifier", String(200), nullable=False),
     Column("target", Text, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+    Column("client_net", String(100)),
+    Index("ix_sso_logins_client_net", "client_net"),
 )
 
 sessions = Table(
@@ -319,6 +324,9 @@ sessions = Table(
     Column("csrf", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("expires_at", UTCDateTime, nullable=False),
+    # A single sign-on's ID token: the hint the provider's logout needs (workspace.oidc); it never
+    # leaves the server and goes with the session.
+    Column("id_token", Text),
     Index("ix_sessions_account", "account_id"),
 )
 

@@ -9,15 +9,24 @@ automatically when NEWSROOM_SCORE_OTHER_LANGUAGES is switched on.
 
 Saving is an upsert per post, one transaction per batch: a killed scorer loses at most the batch in
 hand and resumes where it stopped; nothing is scored twice or skipped.
+
+A score made by another model (version) than the one scoring now is "stale": the scorer makes it anew
+in the background (sentiment.worker.rescore_stale), found through the index on (model_version, model,
+post_id) in steps as small as the batch, however many posts there are. The scorer at work names itself
+in meta (SCORER_KEY), so the web processes, which load no model, can count what is stale.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
-from core.store.schema import label_corrections, posts, scores, utcnow
+from core.store.meta import get_meta
+from core.store.schema import label_corrections, meta, posts, scores, utcnow
 from core.vocabulary import LABELS
+
+SCORER_KEY = "scorer"
 
 DUTCH = "nl"  # nl, nl-NL, nl-BE, nl_be: Dutch and Flemish
 
@@ -123,6 +132,87 @@ def set_languages(conn: Connection, langs: dict[int, str | None]) -> None:
         if lang:
             values["lang"] = lang
         conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
+
+
+# -- scores of an older model ----------------------------------------------------------------------
+
+def _versions(conn: Connection) -> list[tuple[str, str]]:
+    """Every (model_version, model) that made scores: one index step each (a loose index scan),
+    never a pass over all scores. (A row-value comparison would be one query, but SQLite seeks on
+    its first column only and then walks all of that version's scores.)"""
+    found: list[tuple[str, str]] = []
+    next_version = select(scores.c.model_version).order_by(scores.c.model_version).limit(1)
+    version = conn.execute(next_version).scalar()
+    while version is not None:
+        next_model = (select(scores.c.model).where(scores.c.model_version == version)
+                      .order_by(scores.c.model).limit(1))
+        model = conn.execute(next_model).scalar()
+        while model is not None:
+            found.append((version, model))
+            model = conn.execute(next_model.where(scores.c.model > model)).scalar()
+        version = conn.execute(next_version.where(scores.c.model_version > version)).scalar()
+    return found
+
+
+def stale_posts(conn: Connection, model: str, version: str, *, limit: int = 16, claim: bool = False) -> list:
+    """Rows (id, title, text, lang) of posts whose score another model or version made, newest first
+    (the oldest may be gone by retention before their turn), one version's at a time.
+
+    `claim`: lock their scores rows until this transaction ends, passing over rows another worker holds
+    (as unscored_posts does); a correction of one of them waits for the new score, then applies."""
+    for old_version, old_model in _versions(conn):
+        if (old_version, old_model) == (version, model):
+            continue
+        query = (
+            select(posts.c.id, posts.c.title, posts.c.text, posts.c.lang)
+            .join(scores, scores.c.post_id == posts.c.id)
+            .where(scores.c.model_version == old_version, scores.c.model == old_model)
+            .order_by(scores.c.post_id.desc())
+            .limit(limit)
+        )
+        if claim:
+            query = query.with_for_update(skip_locked=True, of=scores)
+        rows = list(conn.execute(query))
+        if rows:
+            return rows
+    return []
+
+
+def count_stale(conn: Connection, model: str, version: str) -> int:
+    """Scores another model or version made: what rescoring still has to do (counted in the index,
+    version by version: as cheap as there are such scores, whatever the number of current ones)."""
+    return sum(conn.execute(select(func.count()).select_from(scores)
+                            .where(scores.c.model_version == old_version, scores.c.model == old_model)).scalar_one()
+               for old_version, old_model in _versions(conn) if (old_version, old_model) != (version, model))
+
+
+def drop_scores_of(conn: Connection, post_ids: list[int]) -> int:
+    """Forget these posts' scores (a rescored post the language check now sets aside)."""
+    return conn.execute(delete(scores).where(scores.c.post_id.in_(post_ids))).rowcount if post_ids else 0
+
+
+def record_scorer(conn: Connection, model: str, version: str) -> None:
+    """The model (and version) scoring now, for scoring_health; an upsert, as workers start side by side."""
+    value = json.dumps({"model": model, "version": version})
+    _upsert(conn, meta, [{"key": SCORER_KEY, "value": value, "updated_at": utcnow()}], ["key"])
+
+
+def current_scorer(conn: Connection) -> tuple[str, str] | None:
+    """(model, version) of the scorer that started last (record_scorer), or None before any did."""
+    value = get_meta(conn, SCORER_KEY)
+    if value is None:
+        return None
+    scorer = json.loads(value)
+    return scorer["model"], scorer["version"]
+
+
+def scoring_health(conn: Connection) -> dict[str, Any] | None:
+    """{"model", "version", "stale"}: the model scoring now (the one started last) and how many scores
+    another model or version made; None before a scorer ran."""
+    current = current_scorer(conn)
+    if current is None:
+        return None
+    return {"model": current[0], "version": current[1], "stale": count_stale(conn, *current)}
 
 
 def delete_scores(conn: Connection, *, keep_model: str | None = None, keep_version: str | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -77,6 +78,9 @@ def shingles(title: str | None, text: str | None) -> set[str]:
     return {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
+_signatures = threading.local()
+
+
 @cache
 def _permutations():
     from datasketch import MinHash  # loaded on first use: its import pulls in scipy
@@ -88,9 +92,15 @@ def _permutations():
 
 
 def _minhash():
-    """An empty MinHash(num_perm=BANDS * ROWS, seed=1); its permutations drawn once per process, not per post."""
-    minhash, given = _permutations()
-    return minhash(num_perm=BANDS * ROWS, seed=1, **given)
+    """An empty MinHash(num_perm=BANDS * ROWS, seed=1): one per thread, cleared for each text, so its
+    permutations are drawn once per process and parsed once per thread, not per post."""
+    signature = getattr(_signatures, "minhash", None)
+    if signature is None:
+        minhash, given = _permutations()
+        signature = _signatures.minhash = minhash(num_perm=BANDS * ROWS, seed=1, **given)
+    else:
+        signature.clear()
+    return signature
 
 
 def band_keys(pairs: set[str]) -> list[str]:
@@ -100,9 +110,11 @@ def band_keys(pairs: set[str]) -> list[str]:
     if len(pairs) < MIN_SHINGLES:
         return []
     signature = _minhash()
-    signature.update_batch([pair.encode("utf-8") for pair in sorted(pairs)])
-    values = signature.hashvalues
-    return [f"m{band}:" + hashlib.sha256(values[band * ROWS:(band + 1) * ROWS].tobytes()).hexdigest()[:32]
+    signature.update_batch([pair.encode("utf-8") for pair in pairs])  # a minimum: the order makes no difference
+    # Each band's bytes are its ROWS values' bytes: one conversion, then slices.
+    values = signature.hashvalues.tobytes()
+    width = len(values) // BANDS
+    return [f"m{band}:" + hashlib.sha256(values[band * width:(band + 1) * width]).hexdigest()[:32]
             for band in range(BANDS)]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import insert, text
 from core.config.watch import parse_config
 from core.ingest.policy import ingest_post
 from core.store.schema import alerts, scores, utcnow
+from core.store.scores import record_scorer
 from core.store.sources import (
     RunCounts,
     finish_run,
@@ -124,6 +125,7 @@ def test_metrics_in_prometheus_format(client, engine):
                                                positive=0.1, model="m", model_version="1", scored_at=now))
         conn.execute(insert(alerts).values(kind="theme", key="afval", title="Afval", details={}, post_ids=[],
                                            status="open", severity="warning", opened_at=now, updated_at=now))
+        record_scorer(conn, "m", "2")  # a newer version scores now: the three scores wait for it
     response = client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     body = response.text
@@ -136,6 +138,7 @@ def test_metrics_in_prometheus_format(client, engine):
     assert 'newsroom_crawl_failures_total{source="oogtv"} 0' in body
     assert "newsroom_scoring_queue_length 1" in body
     assert "newsroom_posts_scored_total 3" in body
+    assert "newsroom_scores_stale 3" in body
     assert "newsroom_scoring_rate_per_minute 0.6" in body
     assert 'newsroom_alerts_active{kind="theme",status="open"} 1' in body
     assert re.search(r'newsroom_crawl_last_success_timestamp_seconds\{source="oogtv"\} \d+', body)

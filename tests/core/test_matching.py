@@ -130,3 +130,18 @@ def test_matchers_are_built_once():
 
     assert matcher(("afval*", "kliko"), ("afvallen",)) is matcher(("afval*", "kliko"), ("afvallen",))
     assert not matcher(("afval*",), ("afvallen",)).matches("Afvallen voor de zomer")
+
+
+def test_a_starred_term_is_also_the_middle_of_a_compound():
+    parkeren = Matcher(["parkeer*"])
+    assert parkeren.matches("Geen bewonersparkeervergunning gekregen")  # modifier of "vergunning", after "bewoners"
+    assert parkeren.matches("Parkeertarieven omhoog") and parkeren.matches("Invalidenparkeerplaats bezet")
+    assert not Matcher(["afval*"]).matches("Ze kijkt naar de valafstand")  # "afval" is not inside it
+
+
+def test_an_acronym_among_words_in_capitals_is_an_ordinary_word():
+    acronyms = Matcher(["OM", "NAM", "NS"])
+    assert acronyms.matches("Het OM eist drie jaar") and acronyms.matches("NAM, IMG en NCG overleggen")
+    assert not acronyms.matches("KIJK OM JE HEEN")  # a shouted headline
+    assert not acronyms.matches("HIJ NAM ONTSLAG")
+    assert acronyms.matches("NAM/NS")  # a list of acronyms is no shouting

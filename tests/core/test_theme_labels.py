@@ -1,4 +1,5 @@
-"""The shipped configuration's themes against the hand-labelled Dutch posts (tests/core/theme_labels.tsv).
+"""The shipped configuration's themes against the hand-labelled Dutch posts: the tuning set
+(tests/core/theme_labels.tsv) and the report set (tests/core/theme_labels_report.tsv).
 
 benchmarks/themes_eval.py prints the figures per theme; this test keeps them from sliding back.
 """
@@ -48,29 +49,31 @@ def _real(part):
     return chosen, themes_eval.evaluate(chosen, CONFIG.themes)["figures"]["(alle thema's)"]
 
 
-def test_the_real_items_are_many_and_split_into_two_fixed_halves():
+def _ids(path):
+    return [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+
+
+def test_the_report_set_is_large_real_and_apart_from_the_tuning_set():
+    report_ids = _ids(themes_eval.REPORT_LABELS)
+    assert len(report_ids) >= 300 and len(set(report_ids)) == len(report_ids)
+    assert all(item.startswith("shared:") for item in report_ids)
+    assert not set(report_ids) & set(_ids(themes_eval.LABELS))
     tuning, _ = _real("tuning")
     report, _ = _real("report")
-    assert len(tuning) + len(report) >= 200 and min(len(tuning), len(report)) >= 80
-    # the same article in two snapshots of a feed lands in one half
-    snapshots = [e for e in tuning + report if e.id.startswith("shared:feeds/dutch/noordhollandsdagblad")]
-    halves = {}
-    for example in snapshots:
-        halves.setdefault(example.id.rsplit("/", 1)[-1], set()).add(example.part)
-    assert len(halves) < len(snapshots)  # some articles are in two snapshots
-    assert all(len(parts) == 1 for parts in halves.values())
+    assert len(report) == len(report_ids)  # every item is still in its file
+    assert not {e.text for e in report} & {e.text for e in tuning}
 
 
-def test_shipped_themes_reach_the_targets_on_the_real_tuning_half():
+def test_shipped_themes_reach_the_targets_on_the_real_tuning_set():
     _, overall = _real("tuning")
     assert overall["precision"] >= 0.9 and overall["recall"] >= 0.8, overall
 
 
-def test_shipped_themes_hold_on_the_real_report_half():
-    """The terms were not tuned on this half. It is below the target (P 0.80 / R 0.72 when measured);
-    this keeps it from sliding further back."""
+def test_shipped_themes_hold_on_the_real_report_set():
+    """The terms were not tuned on this set. Measured once: P 0.84 / R 0.76, short of the target (P 0.9,
+    R 0.8); this keeps it from sliding back."""
     _, overall = _real("report")
-    assert overall["precision"] >= 0.72 and overall["recall"] >= 0.68, overall
+    assert overall["precision"] >= 0.8 and overall["recall"] >= 0.72, overall
 
 
 @pytest.mark.parametrize("text", [

@@ -1,6 +1,6 @@
 """Long-lived crawl processes (crawlers.server through crawlers.launch.CrawlProcess): many crawls per
 process, 304s that cost a request and not a process start, hung and crashed crawls that cost only
-themselves, recycling after N crawls."""
+themselves, recycling after N crawls; a process closed or lost leaves no pipe of it open."""
 from __future__ import annotations
 
 import os
@@ -64,10 +64,27 @@ def test_a_crawl_process_that_dies_mid_crawl_costs_only_that_crawl(server, newsr
     process = CrawlProcess(newsroom.env)
     try:
         process.crawl("stadskrant")  # the child is up
+        pipes = _pipes(process.child)
         threading.Timer(2.0, lambda: os.kill(process.child.pid, signal.SIGKILL)).start()
         dead = process.crawl("traag")
         assert dead["status"] == "failed" and "exited with code -9" in dead["error"], dead
+        assert all(pipe.closed for pipe in pipes), "the dead child's pipes are closed"
         assert [run["status"] for run in newsroom.runs("traag")] == ["failed"]
         assert process.crawl("stadskrant")["not_modified"] == 1
     finally:
         process.close()
+
+
+def _pipes(child) -> tuple:
+    return child.stdin, child.stdout, child.stderr
+
+
+def test_closing_a_crawl_process_closes_its_pipes(newsroom):
+    migrate(newsroom.engine)
+    process = CrawlProcess(newsroom.env)
+    assert process.crawl("onbekend")["status"] == "failed"  # the child is up, and answered
+    child = process.child
+    pipes = _pipes(child)
+    process.close()
+    assert child.returncode == 0 and process.child is None
+    assert all(pipe.closed for pipe in pipes), "stdin, stdout and stderr: none left for the garbage collector"

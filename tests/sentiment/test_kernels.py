@@ -53,6 +53,7 @@ def test_prepare_measures_every_variant_and_records_the_choice(prepared):
         assert m["texts_per_s"] > 0
     stored = json.loads(open(record["path"]).read())
     assert stored["cpu"] == cpu_flags() and stored["onnxruntime"] and stored["bf16"]
+    assert stored["u8s8_saturates"] in (True, False)  # probed: the flags alone do not say
     assert stored["choice"] in (None, "int8", "int8-r7")
     if stored["choice"]:  # the fastest that agrees with fp32, or the CPU's default when it is as fast
         agreeing = {k: v for k, v in stored["measured"].items() if k != "fp32" and v["label_agreement"] >= stored["min_agreement"]}
@@ -76,9 +77,24 @@ def test_near_ties_go_to_the_cpus_default():
     vnni, avx2 = {"flags": ["avx2", "avx512_vnni"]}, {"flags": ["avx2"]}
     scorers = {"fp32": timed(0.2), "int8": timed(0.104), "int8-r7": timed(0.1)}
     assert measure(scorers, windows, repeats=1, cpu=vnni)["choice"] == "int8"  # within TIE of int8-r7
-    assert measure(scorers, windows, repeats=1, cpu=avx2)["choice"] == "int8-r7"
+    assert measure(scorers, windows, repeats=1, cpu=avx2)["choice"] == "int8-r7"  # as close: the default
     scorers["int8"] = timed(0.2)
     assert measure(scorers, windows, repeats=1, cpu=vnni)["choice"] == "int8-r7"  # clearly slower: not chosen
+
+
+def test_among_near_ties_the_closest_to_fp32_wins():
+    import numpy as np
+
+    def scorer(seconds, logits):
+        def score(windows):
+            time.sleep(seconds)
+            return np.array([logits])
+        return score
+
+    windows = [[[0, 5, 2]]]
+    scorers = {"fp32": scorer(0.2, [2.0, 0.0, -2.0]), "int8": scorer(0.104, [1.95, 0.0, -2.0]),
+               "int8-r7": scorer(0.1, [1.5, 0.0, -2.0])}  # same label, further from fp32's probabilities
+    assert measure(scorers, windows, repeats=1, cpu={"flags": ["avx2"]})["choice"] == "int8"
 
 
 def test_scoring_uses_the_recorded_choice_on_this_cpu_only(prepared):
@@ -94,8 +110,29 @@ def test_scoring_uses_the_recorded_choice_on_this_cpu_only(prepared):
         scorer = load_scorer(settings, quantized=True)
         assert scorer.network.path.name == forced and scorer.model_version.endswith("+int8")
     # measured on another CPU: not trusted, the flags decide
-    stored["cpu"] = {"model": "elsewhere", "flags": ["avx2"]}
+    stored["cpu"] = {"model": "elsewhere", "flags": ["avx2"] if cpu_flags()["flags"] != ["avx2"] else ["avx512f"]}
     (root / CHOICE_FILE).write_text(json.dumps(stored))
     assert chosen_variant(root)[0] == default_variant(cpu_flags())
     assert load_scorer(settings, quantized=True).network.path.name == default_variant(cpu_flags())
     assert load_scorer(settings, quantized=False).network.path.name == "fp32"
+
+
+def test_the_saturation_probe_matches_a_full_int8_product():
+    """u8s8_saturates says whether ONNX Runtime's u8 x s8 product loses a sum that needs 17 bits:
+    checked here against a larger product of the same kind."""
+    import numpy as np
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    from sentiment.kernels import u8s8_saturates
+
+    a = np.full((4, 64), 255, dtype=np.uint8)
+    b = np.full((64, 4), 127, dtype=np.int8)
+    graph = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["c"])], "g",
+                              [helper.make_tensor_value_info("a", TensorProto.UINT8, [4, 64])],
+                              [helper.make_tensor_value_info("c", TensorProto.INT32, [4, 4])],
+                              [numpy_helper.from_array(b, "b")])
+    session = onnxruntime.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                                           .SerializeToString(), providers=["CPUExecutionProvider"])
+    exact = (session.run(None, {"a": a})[0] == 64 * 255 * 127).all()
+    assert u8s8_saturates() is (not exact)

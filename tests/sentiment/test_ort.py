@@ -126,19 +126,68 @@ def test_int8_is_smoothed_with_the_ranges_shipped_beside_the_weights(tiny_classi
     import json
     import shutil
 
-    from sentiment.ort import RANGES_FILE, activation_ranges, write_ranges
+    from sentiment.ort import RANGES_FILE
+    from sentiment.scoring import write_activation_ranges
 
     model = tmp_path / "model"
     shutil.copytree(tiny_classifier_dir({0: "negative", 1: "neutral", 2: "positive"}), model)
     plain = load_scorer(_settings(model, tmp_path), runtime="onnx", quantized=True)
     assert json.loads((plain.network.path / "SOURCE.json").read_text())["smoothing"].startswith("ranges measured on")
-    # the model now ships ranges "measured on its training texts": a variant of its own
-    fp32 = load_scorer(_settings(model, tmp_path), runtime="onnx", quantized=False)
-    windows = [w for ws in fp32.preprocess(TEXTS)[0] for w in ws]
-    write_ranges(activation_ranges(fp32.network.path / "model.onnx", windows, fp32.pad_id), model / RANGES_FILE)
+    # the model now ships ranges "measured on its training texts" (what train() does last): a variant of its own
+    assert write_activation_ranges(TEXTS * 100, source=model, cache_dir=tmp_path / "cache") == model / RANGES_FILE
     shipped = load_scorer(_settings(model, tmp_path), runtime="onnx", quantized=True)
     assert json.loads((shipped.network.path / "SOURCE.json").read_text())["smoothing"] == f"ranges from {RANGES_FILE}"
     assert shipped.network.path.parent == plain.network.path.parent and shipped.network.path != plain.network.path
     assert shipped.network.path.name.startswith(plain.network.path.name + ".")
     for label, probs in shipped.predict(TEXTS):
         assert label in probs and sum(probs.values()) == pytest.approx(1.0)
+
+
+def _matmul_graph(weight, gelu_weight):
+    """x -> MatMul(weight); relu(x) named as the exported GELU -> MatMul(gelu_weight): both weight products."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="/layer.0/attention/self/query/MatMul"),
+             helper.make_node("Relu", ["x"], ["g"], name="/layer.0/intermediate/intermediate_act_fn/Mul_1"),
+             helper.make_node("MatMul", ["g", "w2"], ["y2"], name="/layer.0/output/dense/MatMul")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 16])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("y", "y2")],
+                              [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(gelu_weight, "w2")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_int8_quantises_each_token_on_its_own_scale():
+    """A token with huge activations (like <s>) beside ordinary ones: with one scale per row the
+    ordinary tokens keep their precision (one scale per batch would round them to a few levels)."""
+    import numpy as np
+    import onnxruntime
+
+    from sentiment.ort import quantize_rows
+
+    rng = np.random.default_rng(0)
+    w, w2 = rng.standard_normal((16, 8)).astype(np.float32), rng.standard_normal((16, 8)).astype(np.float32)
+    x = rng.standard_normal((2, 5, 16)).astype(np.float32)
+    x[0, 0] *= 1000  # one outlier token
+    # 7-bit weights: exact on every CPU (8-bit ones can saturate where ONNX Runtime has no VNNI kernel)
+    model = quantize_rows(_matmul_graph(w, w2), bits=7)
+    assert {n.op_type for n in model.graph.node} >= {"MatMulIntegerToFloat", "QuantizeLinear"}
+    assert "MatMul" not in {n.op_type for n in model.graph.node}
+    y, y2 = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+        None, {"x": x})
+    for got, want in ((y, x @ w), (y2, np.maximum(x, 0) @ w2)):
+        assert got.shape == want.shape
+        for token in np.ndindex(want.shape[:2]):  # every token, the ordinary ones too, within 2 %
+            error = np.linalg.norm(got[token] - want[token]) / np.linalg.norm(want[token])
+            assert error < 0.02, (token, error)
+
+
+def test_int8_keeps_listed_products_in_fp32():
+    import numpy as np
+
+    from sentiment.ort import quantize_rows
+
+    w = np.ones((16, 8), np.float32)
+    model = quantize_rows(_matmul_graph(w, w), keep_fp32=(r"/output/dense/",), bits=7)
+    assert [n.name for n in model.graph.node if n.op_type == "MatMul"] == ["/layer.0/output/dense/MatMul"]
+    assert max(abs(int(v)) for i in model.graph.initializer if i.name.endswith(".w")
+               for v in __import__("onnx").numpy_helper.to_array(i).ravel()) == 63  # 7-bit weights

@@ -2,13 +2,16 @@
 
 It serves discovery, its JWKS, /authorize (approves `user` at once and sends the browser back with a
 code, as a provider does after its own login) and /token (checks the client's secret, the code, the
-redirect URI and the PKCE verifier, then issues an RS256-signed ID token). `tamper` makes the next ID
-tokens wrong in one way, to see the app refuse them:
+redirect URI and the PKCE verifier, then issues an RS256-signed ID token) and /logout (RP-initiated
+logout: checks the ID token hint is one it issued to this client, then sends the browser back to the
+post-logout address with the state; `end_session = False` leaves it out of discovery). `tamper` makes the
+next ID tokens wrong in one way, to see the app refuse them:
 
     provider = StubProvider()           # provider.url is the issuer
     provider.user = {"sub": "u-1", "preferred_username": "k.devries"}
     provider.tamper = "nonce"           # "signature", "nonce", "aud", "iss", "expired", "alg-none", "hs256"
     provider.authorize_requests[-1]     # what the app sent to /authorize
+    provider.logout_requests[-1]        # what the app sent to /logout
 """
 from __future__ import annotations
 
@@ -41,6 +44,9 @@ class StubProvider:
         self.user: dict[str, Any] = {"sub": "u-1", "preferred_username": "k.devries"}
         self.tamper: str | None = None
         self.deny = False
+        self.end_session = True
+        self.issued: list[str] = []
+        self.logout_requests: list[dict[str, str]] = []
         self.codes: dict[str, dict[str, str]] = {}
         self.authorize_requests: list[dict[str, str]] = []
         self.token_requests: list[dict[str, str]] = []
@@ -64,6 +70,7 @@ class StubProvider:
             "id_token_signing_alg_values_supported": ["RS256"], "scopes_supported": ["openid", "profile", "email"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic"],
             "code_challenge_methods_supported": ["S256"], "grant_types_supported": ["authorization_code"],
+            **({"end_session_endpoint": f"{self.url}/logout"} if self.end_session else {}),
         }
 
     def id_token(self, nonce: str) -> str:
@@ -130,6 +137,14 @@ class StubProvider:
                     code = secrets.token_urlsafe(16)
                     provider.codes[code] = params
                     return self._redirect(back + "?" + urlencode({"code": code, "state": params.get("state", "")}))
+                if parts.path == "/logout" and provider.end_session:
+                    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                    provider.logout_requests.append(params)
+                    hint = params.get("id_token_hint", "")
+                    if hint not in provider.issued or params.get("client_id") != CLIENT_ID:
+                        return self._json({"error": "invalid_request"}, 400)
+                    back = params.get("post_logout_redirect_uri", "")
+                    return self._redirect(back + "?" + urlencode({"state": params.get("state", "")}))
                 self._json({"error": "not_found"}, 404)
 
             def do_POST(self) -> None:
@@ -147,7 +162,9 @@ class StubProvider:
                         or form.get("redirect_uri") != request["redirect_uri"]
                         or _b64(hashlib.sha256(verifier.encode()).digest()) != request["code_challenge"]):
                     return self._json({"error": "invalid_grant"}, 400)
+                id_token = provider.id_token(request.get("nonce", ""))
+                provider.issued.append(id_token)
                 self._json({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 300,
-                            "id_token": provider.id_token(request.get("nonce", ""))})
+                            "id_token": id_token})
 
         return Handler

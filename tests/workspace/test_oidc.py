@@ -1,7 +1,9 @@
 """Single sign-on (OpenID Connect) against a real provider on 127.0.0.1 (oidc_provider.StubProvider):
 the whole authorization-code flow with PKCE through the running app, followed by an HTTP client as a
 browser would; ID tokens that are forged, replayed or meant for someone else are refused; accounts
-are pre-created or made on first sign-on; a disabled account stays out; the role claim decides."""
+are pre-created or made on first sign-on; a disabled account stays out; the role claim decides; signing
+out ends the provider's session too (RP-initiated logout) when it offers that; starting sign-ons is
+limited per client address and in all, and unfinished ones expire."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, StubProvider
-from sqlalchemy import select
-from workspace_data import API_TOKEN, fill, writable_config
+from sqlalchemy import func, insert, select, update
+from workspace_data import API_TOKEN, PASSWORD, csrf_of, fill, login, writable_config
 
 from core.config.settings import Settings
 from core.config.watch import load_config
@@ -19,6 +22,9 @@ from core.store import accounts, audit
 from core.store import sso as pending_sign_ons
 from core.store.db import make_engine, migrate
 from core.store.schema import accounts as accounts_table
+from core.store.schema import sessions, sso_logins, utcnow
+from workspace.auth import CLIENT_ATTEMPTS
+from workspace.oidc import ALL_PENDING, CLIENT_PENDING
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +65,9 @@ def sso(live_sso, provider):
     app.state.settings = settings
     provider.user = {"sub": "u-1", "preferred_username": "k.devries"}
     provider.tamper, provider.deny = None, False
+    if not provider.end_session:
+        provider.end_session = True
+        app.state.oidc_providers.clear()  # discovery again, with the end_session_endpoint
 
 
 # Where a sign-on goes on to: the sign-out page (workspace.auth), whose content is this file's to rely on.
@@ -122,6 +131,62 @@ def test_a_forged_or_misdirected_id_token_is_refused(sso, provider, tamper):
     with engine.connect() as conn:
         refused = audit.entries(conn, action="login.sso.refused")["items"][0]
     assert refused["detail"]["reason"].startswith("id_token")
+
+
+def _sign_out(browser: httpx.Client, url: str) -> httpx.Response:
+    """The sign-out button of /uitloggen, pressed."""
+    return browser.post(f"{url}/uitloggen", data={"csrf_token": csrf_of(browser.get(f"{url}/uitloggen").text)})
+
+
+def test_signing_out_ends_the_providers_session_too(sso, provider):
+    _, url, engine = sso
+    with _browser() as browser:
+        assert browser.get(f"{url}/inloggen/sso", params=AWAY).status_code == 200
+        id_token = provider.issued[-1]
+        with engine.connect() as conn:
+            assert id_token in conn.execute(select(sessions.c.id_token)).scalars().all(), "kept server-side"
+        assert all(id_token not in value for value in browser.cookies.values()), "never in the browser"
+        page = _sign_out(browser, url)
+        assert page.status_code == 200 and "U bent uitgelogd, ook bij Gemeente-account." in page.text
+        assert [urlsplit(str(r.url)).path for r in page.history] == ["/uitloggen", "/logout"]
+        assert urlsplit(str(page.url)).path == "/uitloggen/sso/terug"
+        assert urlsplit(str(browser.get(f"{url}/").url)).path == "/inloggen", "our session ended"
+    sent = provider.logout_requests[-1]
+    assert sent["id_token_hint"] == id_token and sent["client_id"] == CLIENT_ID
+    assert sent["post_logout_redirect_uri"] == f"{url}/uitloggen/sso/terug"
+    assert len(sent["state"]) >= 32
+    with engine.connect() as conn:
+        assert id_token not in conn.execute(select(sessions.c.id_token)).scalars().all(), "gone with the session"
+    # The way back without the state we sent (someone else's link): just the login page.
+    with _browser() as other:
+        page = other.get(f"{url}/uitloggen/sso/terug", params={"state": sent["state"]})
+    assert page.status_code == 200 and "U bent uitgelogd" not in page.text
+
+
+def test_without_an_end_session_endpoint_only_our_session_ends(sso, provider):
+    app, url, _ = sso
+    provider.end_session = False
+    app.state.oidc_providers.clear()
+    before = len(provider.logout_requests)
+    with _browser() as browser:
+        assert browser.get(f"{url}/inloggen/sso", params=AWAY).status_code == 200
+        page = _sign_out(browser, url)
+        assert page.status_code == 200 and urlsplit(str(page.url)).path == "/inloggen"
+        assert urlsplit(str(browser.get(f"{url}/").url)).path == "/inloggen"
+    assert len(provider.logout_requests) == before
+
+
+def test_a_password_session_does_not_go_to_the_provider(sso, provider):
+    _, url, _ = sso
+    before = len(provider.logout_requests)
+    with _browser() as browser:
+        token = csrf_of(browser.get(f"{url}/inloggen").text)
+        signed_in = browser.post(f"{url}/inloggen", data={"naam": "webcare", "wachtwoord": PASSWORD,
+                                                          "csrf_token": token, "volgende": "/uitloggen"})
+        assert signed_in.status_code == 200 and urlsplit(str(signed_in.url)).path == "/uitloggen"
+        page = _sign_out(browser, url)
+        assert page.status_code == 200 and urlsplit(str(page.url)).path == "/inloggen"
+    assert len(provider.logout_requests) == before
 
 
 def test_the_answer_counts_once_and_only_in_the_browser_that_started(sso, provider):
@@ -240,10 +305,65 @@ def test_settings_that_cannot_work_stop_the_start(tmp_path, changes, problem):
 
 def test_a_pending_sign_on_counts_once_and_expires(engine):
     with engine.begin() as conn:
-        pending_sign_ons.begin(conn, "staat-1", "nonce", "v" * 43, "/signalen", timedelta(minutes=10))
-        pending_sign_ons.begin(conn, "staat-2", "nonce", "v" * 43, "/", timedelta(seconds=-1))
+        pending_sign_ons.begin(conn, "staat-1", "nonce", "v" * 43, "/signalen", timedelta(minutes=10),
+                               client_net="192.0.2.1")
+        pending_sign_ons.begin(conn, "staat-2", "nonce", "v" * 43, "/", timedelta(seconds=-1), client_net="192.0.2.1")
+        assert pending_sign_ons.pending(conn, "192.0.2.1") == pending_sign_ons.pending(conn) == 1, "expired: not pending"
+        assert pending_sign_ons.pending(conn, "192.0.2.2") == 0
+        assert pending_sign_ons.prune(conn) == 1
     with engine.begin() as conn:
         assert pending_sign_ons.take(conn, "staat-1") == {"nonce": "nonce", "code_verifier": "v" * 43, "target": "/signalen"}
         assert pending_sign_ons.take(conn, "staat-1") is None, "used once"
         assert pending_sign_ons.take(conn, "staat-2") is None, "expired"
         assert pending_sign_ons.take(conn, "nooit-begonnen") is None
+
+
+def _from(app, address: str) -> TestClient:
+    return TestClient(app, client=(address, 50000), follow_redirects=False)
+
+
+def _expire_pending(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(sso_logins).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+def test_unfinished_sign_ons_are_limited_per_address_and_expire(sso):
+    app, _, engine = sso
+    spammer = _from(app, "203.0.113.5")
+    for _ in range(CLIENT_PENDING):
+        assert spammer.get("/inloggen/sso").status_code == 303
+    refused = spammer.get("/inloggen/sso")
+    assert refused.status_code == 429 and "Te veel onafgemaakte aanmeldingen vanaf dit adres" in refused.text
+    assert _from(app, "203.0.113.6").get("/inloggen/sso").status_code == 303, "another address is not affected"
+    with engine.connect() as conn:
+        assert pending_sign_ons.pending(conn, "203.0.113.5") == CLIENT_PENDING
+        entry = audit.entries(conn, action="login.sso.refused")["items"][0]
+    assert entry["detail"]["reason"] == "too many" and entry["detail"]["client"] == "203.0.113.5"
+    _expire_pending(engine)
+    assert spammer.get("/inloggen/sso").status_code == 303, "expired sign-ons no longer count"
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(sso_logins)).scalar_one() == 1, "expired ones pruned"
+    _expire_pending(engine)
+
+
+def test_an_address_refused_at_the_password_form_cannot_start_a_sign_on(sso):
+    app, _, engine = sso
+    guesser = TestClient(app, client=("198.51.100.77", 50000))
+    for n in range(CLIENT_ATTEMPTS):
+        assert login(guesser, f"gok{n}", "raden", target="/uitloggen").status_code == 401
+    refused = _from(app, "198.51.100.77").get("/inloggen/sso")
+    assert refused.status_code == 429 and "Te veel mislukte pogingen vanaf dit adres" in refused.text
+
+
+def test_all_sign_ons_under_way_together_are_limited(sso):
+    app, _, engine = sso
+    until = utcnow() + timedelta(minutes=10)
+    with engine.begin() as conn:  # started from as many addresses, one each
+        conn.execute(insert(sso_logins), [{"state_hash": f"{n:064d}", "nonce": "nonce", "code_verifier": "v" * 43,
+                                           "target": "/", "expires_at": until, "client_net": f"10.0.{n}"}
+                                          for n in range(ALL_PENDING)])
+    refused = _from(app, "192.0.2.200").get("/inloggen/sso")
+    assert refused.status_code == 503 and "te veel aanmeldingen tegelijk" in refused.text
+    _expire_pending(engine)
+    assert _from(app, "192.0.2.200").get("/inloggen/sso").status_code == 303
+    _expire_pending(engine)

@@ -11,7 +11,7 @@ from workspace_data import API_TOKEN, PASSWORD, add_post, csrf_of, login
 
 from core.store import accounts, audit
 from core.store.schema import alerts, scores
-from core.store.scores import delete_scores, save_scores
+from core.store.scores import delete_scores, record_scorer, save_scores
 from core.vocabulary import label_name
 
 PAGES = {
@@ -207,6 +207,17 @@ def test_webcare_cannot_reach_the_source_forms(as_role, ws_config):
     response = client.post("/bronnen/bron", data={"naam": "nieuw", "soort": "feed", "url": "http://127.0.0.1/feed",
                                                   "interval": "10m", "ingeschakeld": "ja", "csrf_token": token})
     assert response.status_code == 403
+
+
+def test_source_health_counts_the_scores_an_older_model_made(as_role, engine):
+    client = as_role("beheer")
+    assert 'id="model"' not in client.get("/bronnen").text, "no scorer has run yet"
+    with engine.begin() as conn:
+        stored = conn.execute(select(scores.c.post_id, scores.c.model, scores.c.model_version)).all()
+        record_scorer(conn, "nieuw-model", "2")
+    page = client.get("/bronnen").text
+    assert "Sentimentmodel: nieuw-model (versie 2)." in page
+    assert f"{len(stored)} berichten hebben nog een score van een ouder model" in page
 
 
 def test_a_source_is_added_through_the_form_and_a_bad_value_changes_nothing(as_role, ws_app, engine, tmp_path):
