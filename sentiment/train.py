@@ -391,10 +391,10 @@ def _train_epoch(model, tokenizer, optimizer, schedule, run: _Run, rng: random.R
 
     model.train()
     lengths = [sum(len(w) for w in ws) for ws in run.windows]
+    device = options.device
     for batch in _batches(lengths, run.batch_size, rng):
         if run.step >= run.total_steps:
             break
-        device = options.device
         logits = _text_logits(model, [run.windows[i] for i in batch], tokenizer.pad_token_id, device)
         loss = torch.nn.functional.cross_entropy(logits, torch.tensor([run.targets[i] for i in batch], device=device),
                                                  label_smoothing=options.label_smoothing)
