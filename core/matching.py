@@ -30,7 +30,9 @@ meet a capital and two small ones (terms are parted alike: "ProRail" matches "Pr
 
 Exclusions are phrases whose words do not count as a mention: with "FC Groningen" excluded, "FC
 Groningen verliest van Ajax" does not mention the city, "FC Groningen-fans in Paddepoel" still
-mentions Paddepoel. Themes and the watch both have them.
+mentions Paddepoel. Themes and the watch both have them. An exclusion may have a context too:
+"container & schip|schepen|haven" leaves out the containers of a text about shipping, not of one about
+waste. An exclusion only takes mentions away: blanking "ov" out of "ovkamer" does not make "kamer" a word.
 """
 from __future__ import annotations
 
@@ -216,21 +218,32 @@ class Matcher:
         self._exclude = matcher(exclude) if exclude else None
 
     def spans(self, text: Text) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """Where the plain terms occur: (spans in the folded text, spans of acronyms in the cased text)."""
+        """Where the terms occur: (spans in the folded text, spans of acronyms in the cased text). A term
+        with a context counts where the text also mentions its context."""
         in_folded: list[tuple[int, int]] = []
         in_cased: list[tuple[int, int]] = []
         for needle, cased, pattern in self._plain:
             haystack = text.cased if cased else text.folded
             if needle in haystack:
                 (in_cased if cased else in_folded).extend(m.span() for m in _found(pattern, haystack, cased))
+        for word, context in self._in_context:
+            found_folded, found_cased = word.spans(text)
+            if (found_folded or found_cased) and context.matches(text):
+                in_folded.extend(found_folded)
+                in_cased.extend(found_cased)
         return in_folded, in_cased
 
     def matches(self, text: "str | Text") -> bool:
         """Whether `text` (a string, or a Text folded once for several matchers) mentions a term."""
         if isinstance(text, str):
             text = Text(text)
-        if self._exclude is not None:
-            text = text.without(self._exclude)
+        # Exclusions only take mentions away: most texts mention none of a theme's terms and are done
+        # before its exclusions are looked for (ingest CPU).
+        if not self._mentions(text):
+            return False
+        return self._exclude is None or self._mentions(text.without(self._exclude))
+
+    def _mentions(self, text: Text) -> bool:
         for needle, cased, pattern in self._plain:
             haystack = text.cased if cased else text.folded
             if needle in haystack and any(_found(pattern, haystack, cased)):

@@ -11,10 +11,11 @@ from pathlib import Path
 from string import Template
 from typing import Iterator
 
+import tomlkit
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.config.settings import Settings, get_settings
+from core.config.settings import PROJECT_ROOT, Settings, get_settings
 from core.config.watch import WatchConfig, load_config
 
 from .server import ReplayServer
@@ -22,6 +23,7 @@ from .server import ReplayServer
 log = logging.getLogger(__name__)
 
 TEMPLATE = Path(__file__).parent / "demo.toml"
+SHIPPED = PROJECT_ROOT / "config" / "groningen.toml"
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Crawls of a local server need no politeness delays; the settings are read by each crawl process.
 CRAWL_ENVIRONMENT = {
@@ -50,8 +52,13 @@ class DemoError(Exception):
 
 
 def demo_config(urls: dict[str, str], web: str) -> str:
-    """The demo's watch configuration (TOML) for a replay server at `urls` and the web app at `web`."""
-    return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(urls, web=web)
+    """The demo's watch configuration (TOML) for a replay server at `urls` and the web app at `web`:
+    demo.toml's sources and settings, with the watch and themes of the shipped configuration."""
+    document = tomlkit.parse(Template(TEMPLATE.read_text(encoding="utf-8")).substitute(urls, web=web))
+    shipped = tomlkit.parse(SHIPPED.read_text(encoding="utf-8"))
+    document["watch"] = shipped["watch"]
+    document["themes"] = shipped["themes"]
+    return tomlkit.dumps(document)
 
 
 def create_demo_accounts(database_url: str) -> None:

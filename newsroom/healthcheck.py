@@ -1,17 +1,27 @@
 """The container image's health check (Dockerfile HEALTHCHECK: `python -m newsroom.healthcheck`), by role.
 
 One image runs every role, so "healthy" depends on the command under the entrypoint (process 1):
-`run`, `web` and `demo` answer /healthz on their port; a `worker` serves no port, so it is healthy when
-its process runs (it is process 1) and the store answers; one-shot commands (`migrate`) have nothing to
-check. Exit status 0 is healthy, anything else unhealthy.
+`run`, `web` and `demo` answer /healthz on their port; a `worker` serves no port, so it is healthy while
+the file it touches every few seconds, when its event loop runs and its task queue (PostgreSQL) answers,
+is fresh (newsroom.tasks.keep_alive); one-shot commands (`migrate`) have nothing to check. Exit status 0
+is healthy, anything else unhealthy.
 """
 from __future__ import annotations
 
 import os
+import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
 WEB_ROLES = {"run", "web", "demo"}
+# A worker touches its alive file every few seconds (newsroom.tasks.keep_alive); silent this long, it is unhealthy.
+ALIVE_STALE = 30.0
+
+
+def alive_file(pid: int) -> Path:
+    """The file worker process `pid` touches while its loop runs and its task queue answers."""
+    return Path(tempfile.gettempdir()) / f"newsroom-worker-{pid}.alive"
 
 
 def command_line(pid: int = 1) -> list[str]:
@@ -27,17 +37,19 @@ def option(args: list[str], name: str) -> str | None:
     return None
 
 
-def check(args: list[str]) -> None:
-    """Raises when the process started with `args` is not healthy."""
+def check(args: list[str], pid: int = 1) -> None:
+    """Raises when process `pid`, started with `args`, is not healthy."""
     role = next((arg for arg in args if arg in WEB_ROLES | {"worker"}), None)
     if role in WEB_ROLES:
         port = option(args, "--port") or os.environ.get("NEWSROOM_PORT", "8000")
         urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=4)
     elif role == "worker":
-        from core.config.settings import get_settings
-        from core.store.db import make_engine
-
-        make_engine(get_settings().database_url).connect().close()
+        path = alive_file(pid)
+        if not path.exists():
+            raise RuntimeError(f"worker {pid} has not reported in ({path} is missing)")
+        silent = time.time() - path.stat().st_mtime
+        if silent > ALIVE_STALE:
+            raise RuntimeError(f"worker {pid} has been silent for {silent:.0f} s (its loop or its task queue)")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,13 @@ the same once-only guarantees, so both ways can even run side by side on one sto
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
@@ -34,12 +37,15 @@ from core.store.schema import utcnow
 from core.store.sources import crawl_lock, get_source, latest_run, sync_sources
 
 from . import jobs
+from .healthcheck import alive_file
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("crawl", "score", "work")
 # A job whose worker sent no heartbeat for this long is run again by another worker.
 STALLED_AFTER = 30.0
+# A worker touches its alive file this often (newsroom.healthcheck reads its age).
+ALIVE_EVERY = 5.0
 tasks = procrastinate.Blueprint()
 
 
@@ -245,9 +251,31 @@ def run_worker(settings: Settings, *, queues: list[str] | None = None, concurren
     configure(Context(settings=settings, engine=engine, config_file=ConfigFile(settings.config),
                       started=utcnow(), crawl_slots=concurrency))
     app = make_app(settings, pool_size=concurrency + 4)
+
+    async def work() -> None:
+        async with app.open_async():
+            alive = asyncio.create_task(keep_alive(app, alive_file(os.getpid())))
+            try:
+                await app.run_worker_async(queues=queues, concurrency=concurrency, name=name,
+                                           delete_jobs="successful", update_heartbeat_interval=5,
+                                           stalled_worker_timeout=STALLED_AFTER)
+            finally:
+                alive.cancel()
+                alive_file(os.getpid()).unlink(missing_ok=True)
     try:
-        app.run_worker(queues=queues, concurrency=concurrency, name=name, delete_jobs="successful",
-                       update_heartbeat_interval=5, stalled_worker_timeout=STALLED_AFTER)
+        asyncio.run(work())
     finally:
         jobs.close_crawl_pools()
         engine.dispose()
+
+
+async def keep_alive(app: procrastinate.App, path: Path) -> None:
+    """Touch `path` every ALIVE_EVERY seconds while the task queue answers: a worker serves no port, so
+    its health check reads the file's age. A hung event loop or a lost queue leaves it to go stale."""
+    while True:
+        try:
+            if await app.check_connection_async():
+                path.touch()
+        except Exception:  # the queue is down: the file goes stale, the health check says so
+            log.warning("the task queue does not answer", exc_info=True)
+        await asyncio.sleep(ALIVE_EVERY)

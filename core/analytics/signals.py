@@ -7,17 +7,26 @@ Normal (`Seasonal`). What each hour normally holds is learnt from the 28 local d
 the city's time zone (Europe/Amsterdam), so summer time does not shift the rhythm by an hour:
 - the shape of the day, per local hour, from the days of the same kind (weekdays, or the weekend);
 - the day's level from the days of the same type (weekdays, Saturdays, Sundays);
+- a public holiday (Dutch: Nieuwjaarsdag, Easter, Koningsdag, Ascension, Whitsun, Christmas, and
+  Bevrijdingsdag in lustrum years, as the `holidays` package lists them; not Good Friday, a working
+  day for most) is a Sunday, both as the day tested and as a day of history: a quiet holiday morning is
+  not held against a weekday's, and a rise on it is measured against a Sunday morning;
 - both shrunk towards the plain mean of all history, which counts as PSEUDO_DAYS of each hour: while
   history is short it fills the hours the few days say nothing about (a first weekend has only the
   weekdays' plain mean), and the test is widened for how roughly few days and stories know an hour;
-- an hour of an earlier day that held an incident (far above the other days' same hour) counts as the
-  most those days make plausible, so last week's incident does not hide this week's;
+  the weekend's shape, learnt from few days, also counts the weekdays' shape as SHARED_DAYS more;
+- an hour of an earlier day that held an incident (far above the other days' same hour) counts as
+  those days' mean, so last week's incident does not hide this week's (nor raise a quiet hour for a
+  month);
 - with less than one whole day of history, nothing: everything would look new.
 
 The day's level. Some days are simply busier (news, weather) and lift every hour: a gamma "day factor"
-with a spread estimated from the history's day totals (the negative binomial's dispersion). Before a
-rise, the day so far tells how busy the day is: its stories against the profile's expectation update
-the gamma prior, and the stories after that moment are negative binomial (the gamma-Poisson predictive).
+with a spread estimated from the history's day totals (the negative binomial's dispersion), each day
+weighed by how much its total can say (a quiet theme's handful of stories a day says little beyond
+Poisson noise, so its spread stays near the prior, DAY_SPREAD, instead of swinging to the bounds).
+Before a rise, the day so far tells how busy the day is: its stories against the profile's expectation
+update the gamma prior, and the stories after that moment are negative binomial (the gamma-Poisson
+predictive).
 
 The test (sequential). Every run considers each moment in the last six hours, in 10-minute steps, as
 the possible start of a rise (a change point) and asks how unlikely the stories since then are under
@@ -38,6 +47,7 @@ from functools import lru_cache
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
+import holidays
 import numpy as np
 from scipy.stats import nbinom
 
@@ -56,12 +66,19 @@ PSEUDO_DAYS = 0.5
 # The day factor's relative spread: the prior, and the bounds of what the history's days may set.
 DAY_SPREAD = 0.2
 SPREAD_BOUNDS = (0.1, 0.5)
+# The prior spread counts as this many busy days (a quiet theme's days weigh less, see _profile).
+PRIOR_DAYS = 7
+# The weekdays' shape of the day counts as this many days of the weekend's: the weekend's few days learn
+# its shape roughly, and most hours of a city's day keep their rhythm at the weekend.
+SHARED_DAYS = 2.0
 # An hour of an earlier day this far above the other days' same hour held an incident of its own: it
-# counts as the most they make plausible.
+# counts as what they make normal.
 OUTLIER_SD = 4.0
 # Each theme is tested twice, all its stories and its negative ones, so each shares the significance.
 SERIES = 2
 CITY_TIME = "Europe/Amsterdam"
+# Public holidays (the `holidays` package's, Good Friday left out) are Sundays to the profile.
+HOLIDAY_COUNTRY = "NL"
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,20 @@ def count(times: Sequence[datetime], since: datetime, until: datetime) -> int:
     return bisect_left(times, until) - bisect_left(times, since)
 
 
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    """The public holidays of HOLIDAY_COUNTRY in a year that are days off (Good Friday is not, for most)."""
+    days = holidays.country_holidays(HOLIDAY_COUNTRY, years=year, language="en_US")
+    return frozenset(day for day, name in days.items() if name != "Good Friday")
+
+
+def is_holiday(day: date) -> bool:
+    return day in _holidays(day.year)
+
+
 def _kind(day: date) -> str:
+    if is_holiday(day):
+        return "sunday"
     return ("weekday", "weekday", "weekday", "weekday", "weekday", "saturday", "sunday")[day.weekday()]
 
 
@@ -168,9 +198,19 @@ class Seasonal:
         counts = _capped(counts, exposure, groups)
         flat = counts.sum() / exposure.sum()  # the plain mean per hour
 
-        def shape(group: str) -> np.ndarray:
+        def summed(group: str) -> tuple[np.ndarray, np.ndarray]:
             mine = groups == group
-            return (counts[mine].sum(axis=0) + PSEUDO_DAYS * flat) / (exposure[mine].sum(axis=0) + PSEUDO_DAYS)
+            return counts[mine].sum(axis=0), exposure[mine].sum(axis=0)
+
+        def shape(group: str) -> np.ndarray:
+            c, x = summed(group)
+            prior, days = PSEUDO_DAYS * flat, PSEUDO_DAYS
+            other_c, other_x = summed("weekday")
+            if group == "weekend" and c.sum() and other_c.sum():
+                # The weekdays' shape at the weekend's volume counts as SHARED_DAYS more days.
+                other = other_c / np.maximum(other_x, 1e-9) * (c.sum() / x.sum()) / (other_c.sum() / other_x.sum())
+                prior, days = prior + SHARED_DAYS * other, days + SHARED_DAYS
+            return (c + prior) / (x + days)
 
         totals = counts.sum(axis=1)
 
@@ -188,9 +228,14 @@ class Seasonal:
         # The day factor's spread, from how far the earlier days' totals stray from their expectation
         # beyond Poisson noise (the method of moments for the negative binomial's dispersion).
         expected = np.array([(shapes[_group(k)] * exposure[i]).sum() * levels[k] for i, k in enumerate(kinds)])
-        excess = ((totals - expected) ** 2 - totals).sum() / max((expected**2).sum(), 1e-9)
-        weight = len(earlier) / (len(earlier) + 7)  # a week's worth of days before the history says much
-        dispersion = weight * excess + (1 - weight) * DAY_SPREAD**2
+        # Each day's estimate weighs by its precision (about 1 / (2 (1/mu + spread^2)^2)): a quiet theme's
+        # few stories a day say little about the spread beyond Poisson noise, and the prior holds it.
+        prior = DAY_SPREAD**2
+        mu = np.maximum(expected, 1e-9)
+        each = ((totals - mu) ** 2 - totals) / mu**2
+        weights = 1 / (2 * (1 / mu + prior) ** 2)
+        prior_weight = PRIOR_DAYS / (2 * prior**2)  # as much as PRIOR_DAYS busy days
+        dispersion = float(((weights * each).sum() + prior_weight * prior) / (weights.sum() + prior_weight))
         dispersion = float(np.clip(dispersion, SPREAD_BOUNDS[0] ** 2, SPREAD_BOUNDS[1] ** 2))
 
         kind = _kind(day)
@@ -198,7 +243,9 @@ class Seasonal:
         frame.cumulative = np.concatenate(([0.0], np.cumsum(per_hour)))
         frame.dispersion = dispersion
         frame.history = len(earlier)
-        frame.shape_days = float((groups == _group(kind)).sum()) + PSEUDO_DAYS
+        mine = groups == _group(kind)
+        shared = SHARED_DAYS if kind != "weekday" and counts[mine].sum() and counts[~mine].sum() else 0.0
+        frame.shape_days = float(mine.sum()) + PSEUDO_DAYS + shared
         if kind != "weekday":
             frame.level_variance = dispersion / (sum(k == kind for k in kinds) + PSEUDO_DAYS)
         return frame
@@ -235,9 +282,11 @@ def _hours_of(day: date, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _capped(counts: np.ndarray, exposure: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """The earlier days' hourly counts, each at most what the other days of its group make plausible
-    for that hour (OUTLIER_SD standard deviations of the negative binomial above their mean, and two
-    stories): an hour that held an incident counts as a busy hour, not as the incident."""
+    """The earlier days' hourly counts, where one is beyond what the other days of its group make
+    plausible for that hour (OUTLIER_SD standard deviations of the negative binomial above their mean,
+    and two stories) their mean instead: an hour that held an incident counts as a normal hour. (Capped
+    at the plausible most instead, an incident in a quiet night hour would still count as several
+    stories, and raise that hour of every later day of its kind a few times over.)"""
     capped = counts.copy()
     flat = counts.sum() / max(exposure.sum(), 1.0)
     for group in set(groups.tolist()):
@@ -250,7 +299,7 @@ def _capped(counts: np.ndarray, exposure: np.ndarray, groups: np.ndarray) -> np.
         expected = rate * x
         cap = expected + OUTLIER_SD * np.sqrt(expected + (DAY_SPREAD * expected) ** 2) + 2
         # Only against three or more other days: fewer cannot tell an incident from a busy hour.
-        capped[mine] = np.where(others >= 3, np.minimum(c, cap), c)
+        capped[mine] = np.where((others >= 3) & (c > cap), expected, c)
     return capped
 
 

@@ -24,7 +24,7 @@ TAGGED_UPTO_KEY = "themes_tagged_upto"
 
 _BATCH = 2000
 # Raised when core.matching's rules change, so stores tagged under the old rules are tagged again.
-MATCHING_RULES = 4
+MATCHING_RULES = 5
 
 def _matchers(themes: Sequence[Theme]) -> list[tuple[str, Matcher]]:
     return [(theme.name, matcher(tuple(theme.terms), tuple(theme.exclude))) for theme in themes]

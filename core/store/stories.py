@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.matching import fold
-from core.store.batch import any_of, chunks, insert_rows, update_rows
+from core.store.batch import any_of, chunks, insert_rows, is_postgres, update_rows
 from core.store.schema import posts, stories, story_keys
 
 MIN_TITLE_WORDS = 4
@@ -237,8 +237,16 @@ def add_stories(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
 
 def grow_stories(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Existing stories that took posts: `added` more posts, a later last_seen, and where a post older
-    than the story's first came in (first_post_id not None), that post and its time as the first."""
+    than the story's first came in (first_post_id not None), that post and its time as the first.
+
+    On PostgreSQL the stories are locked first, in id order and in one statement: an UPDATE ... FROM
+    locks its rows in the order its join meets them, and two statements each lock their own share,
+    so two workers growing overlapping stories could each hold one the other waits for (a deadlock
+    that aborts a whole batch)."""
     rows = sorted(rows, key=lambda row: row["id"])
+    if rows and is_postgres(conn):
+        conn.execute(select(stories.c.id).where(any_of(conn, stories.c.id, [r["id"] for r in rows]))
+                     .order_by(stories.c.id).with_for_update())
     update_rows(conn, stories, "id", [{"id": r["id"], "posts": r["added"], "last_seen": r["last_seen"]}
                                       for r in rows if r["first_post_id"] is None], add=("posts",))
     update_rows(conn, stories, "id", [{"id": r["id"], "posts": r["added"], "last_seen": r["last_seen"],

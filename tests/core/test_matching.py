@@ -119,6 +119,19 @@ def test_a_term_in_context_counts_only_next_to_its_context():
     assert Matcher(["kamer & huur*"]).matching_terms("Kamer te huur") == ["kamer & huur*"]
 
 
+def test_an_exclusion_in_context_holds_only_next_to_its_context():
+    afval = Matcher(["container"], exclude=["container & schip|schepen|haven*"])
+    assert not afval.matches("Megaschepen vervoeren containers voor een prikkie")  # compound head of the context
+    assert not afval.matches("Meer containers overgeslagen in de Eemshaven")
+    assert afval.matches("Ondergrondse containers in Paddepoel puilen uit")
+    wonen = Matcher(["huur*", "woning*"], exclude=["huur* & winkel*|kantoor*"])
+    assert not wonen.matches("Huurconflict over het winkelpand")  # a modifier is left out too
+    assert wonen.matches("De huren stijgen opnieuw")
+    assert wonen.matches("Huurwoningen boven de winkels")  # "woning" still counts once "huur" is left out
+    # an exclusion only takes a mention away: blanking "ov" out of "ovkamer" does not make a word of "kamer"
+    assert not Matcher(["kamer"], exclude=["ov*"]).matches("Een ovkamer")
+
+
 def test_glued_words_part_text_and_terms_alike():
     assert Matcher(["ProRail"]).matches("ProRail werkt aan het spoor")
     assert not Matcher(["ov"]).matches("De OvJ eist twee jaar")  # a capital inside an abbreviation is no seam

@@ -1,8 +1,10 @@
 """The sequential spike test on crafted event streams (core.analytics.signals), no store needed."""
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from core.analytics.signals import Seasonal, strongest
+from core.analytics import signals
+from core.analytics.signals import Seasonal, is_holiday, strongest
 from core.config.watch import Alerts
 
 CITY = ZoneInfo("Europe/Amsterdam")
@@ -10,7 +12,7 @@ SETTINGS = Alerts()  # min_posts 5, significance 0.001
 MINUTE = timedelta(minutes=1)
 
 
-def _rhythm(first: datetime, until: datetime, extra: list[datetime] = ()) -> list[datetime]:
+def _rhythm(first: datetime, until: datetime, extra: Sequence[datetime] = ()) -> list[datetime]:
     """A city's week, by its local clock: on weekdays six stories an hour from 8 to 10, one every two
     hours the rest of the day; at weekends one every three hours."""
     times = []
@@ -18,6 +20,7 @@ def _rhythm(first: datetime, until: datetime, extra: list[datetime] = ()) -> lis
     while day < until:
         weekday = day.weekday() < 5
         for hour in range(24):
+            minutes: tuple[int, ...]
             if weekday and hour in (8, 9):
                 minutes = (5, 15, 25, 35, 45, 55)
             elif hour % (2 if weekday else 3) == 1:
@@ -115,3 +118,92 @@ def test_after_an_alert_the_test_starts_again():
     assert _detect(times, now) is not None
     # an alert a quarter of an hour ago: the stories before it are what it was about
     assert _detect(times, now, since=(now - timedelta(minutes=15)).astimezone(timezone.utc)) is None
+
+
+def _holiday_rhythm(first: datetime, until: datetime, extra: Sequence[datetime] = ()) -> list[datetime]:
+    """_rhythm, with public holidays as quiet as a weekend day (as a city is on them)."""
+    times = []
+    day = first
+    while day < until:
+        following = day + timedelta(days=1)
+        if is_holiday(day.date()):
+            # a weekend day: one story every three hours
+            times += [datetime(day.year, day.month, day.day, h, 30, tzinfo=CITY).astimezone(timezone.utc)
+                      for h in range(1, 24, 3) if datetime(day.year, day.month, day.day, h, 30, tzinfo=CITY) < until]
+        else:
+            times += _rhythm(day, min(following, until))
+        day = following
+    return sorted(times + [t.astimezone(timezone.utc) for t in extra])
+
+
+def test_a_public_holiday_is_a_sunday():
+    # Koningsdag (Monday 27 April 2026) and Easter Monday (6 April) are quiet like a Sunday
+    assert is_holiday(date(2026, 4, 27)) and is_holiday(date(2026, 4, 6)) and is_holiday(date(2026, 12, 25))
+    assert not is_holiday(date(2026, 4, 3))  # Good Friday: most work
+    assert not is_holiday(date(2026, 4, 28))
+    start = datetime(2026, 3, 30, tzinfo=CITY)  # a Monday
+    now = datetime(2026, 4, 27, 9, 50, tzinfo=CITY)
+    seasonal = Seasonal(_holiday_rhythm(start, now), start.astimezone(timezone.utc), CITY)
+    # the morning peak is not expected on Koningsdag: its morning is a Sunday's (no false rise expected,
+    # so a quiet morning is no drop either)
+    holiday = seasonal.expected(datetime(2026, 4, 27, 8, tzinfo=CITY), datetime(2026, 4, 27, 10, tzinfo=CITY))
+    sunday = seasonal.expected(datetime(2026, 4, 26, 8, tzinfo=CITY), datetime(2026, 4, 26, 10, tzinfo=CITY))
+    monday = seasonal.expected(datetime(2026, 4, 20, 8, tzinfo=CITY), datetime(2026, 4, 20, 10, tzinfo=CITY))
+    assert holiday is not None and sunday is not None and monday is not None
+    assert holiday < 2 and abs(holiday - sunday) < 0.5 and monday > 10
+    # so seven stories in its last 50 minutes are a rise, where on a weekday morning they are normal
+    incident = [now - timedelta(minutes=3 + 7 * k) for k in range(7)]
+    evidence = _detect(_holiday_rhythm(start, now, incident), now)
+    assert evidence is not None and evidence.expected < 2
+    # and Easter Monday in the history does not lower the weekdays' mornings: it counts as a Sunday
+    assert monday > 11.5
+
+
+def test_a_past_incident_in_a_quiet_hour_does_not_raise_that_hour():
+    start = datetime(2026, 10, 26, tzinfo=CITY)
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=CITY)
+    # twelve stories at 2 o'clock on a Tuesday night, an hour that holds none on the other days
+    night = datetime(2026, 11, 10, 2, 0, tzinfo=CITY)
+    past = [night + timedelta(minutes=4 * k + 1) for k in range(12)]
+    seasonal = Seasonal(_rhythm(start, now, past), start.astimezone(timezone.utc), CITY)
+    later = seasonal.expected(datetime(2026, 11, 23, 2, tzinfo=CITY), datetime(2026, 11, 23, 3, tzinfo=CITY))
+    # counted as the other nights' (almost nothing), not as the most they make plausible (two or three
+    # stories, a tenth of a story more on every later weekday night)
+    assert later is not None and later < 0.05
+
+
+def test_a_quiet_themes_day_spread_stays_near_the_prior():
+    # three stories a day, every day alike: a handful of stories says little about how days differ
+    start = datetime(2026, 10, 26, tzinfo=CITY)
+    times = sorted(datetime(2026, 10, 26, h, 15, tzinfo=CITY).astimezone(timezone.utc) + timedelta(days=d)
+                   for d in range(28) for h in (9, 13, 20))
+    seasonal = Seasonal(times, start.astimezone(timezone.utc), CITY)
+    # (from the days alone, far less than Poisson noise: the least spread allowed, 10%)
+    assert 0.15**2 < seasonal.day(date(2026, 11, 23)).dispersion < 0.25**2
+
+
+def _office_hours(first: datetime, until: datetime, extra: Sequence[datetime] = ()) -> list[datetime]:
+    """Stories from 9 to 17 only: four an hour on weekdays, two at the weekend (the same shape)."""
+    times = []
+    day = first
+    while day < until:
+        per_hour = 4 if day.weekday() < 5 else 2
+        for hour in range(9, 17):
+            for k in range(per_hour):
+                moment = datetime(day.year, day.month, day.day, hour, 7 + k * 60 // per_hour, tzinfo=CITY)
+                if moment < until:
+                    times.append(moment.astimezone(timezone.utc))
+        day += timedelta(days=1)
+    return sorted(times + [t.astimezone(timezone.utc) for t in extra])
+
+
+def test_the_first_weekend_learns_its_shape_from_the_weekdays_too(monkeypatch):
+    start = datetime(2026, 11, 2, tzinfo=CITY)  # a Monday
+    now = datetime(2026, 11, 8, 14, 0, tzinfo=CITY)  # the first Sunday: one Saturday of weekend history
+    incident = [now - timedelta(minutes=3 + 50 * k / 13) for k in range(13)]
+    times = _office_hours(start, now, incident)
+    evidence = _detect(times, now)
+    assert evidence is not None and evidence.expected < 2.5
+    # the one Saturday alone knows the afternoon hour too roughly to tell this rise from noise
+    monkeypatch.setattr(signals, "SHARED_DAYS", 0.0)
+    assert _detect(times, now) is None

@@ -70,10 +70,10 @@ def test_shipped_themes_reach_the_targets_on_the_real_tuning_set():
 
 
 def test_shipped_themes_hold_on_the_real_report_set():
-    """The terms were not tuned on this set. Measured once: P 0.84 / R 0.76, short of the target (P 0.9,
-    R 0.8); this keeps it from sliding back."""
+    """The terms were not tuned on this set (the fifth). Measured once: P 0.92 / R 0.79 on 77 positives,
+    the recall just short of the target (P 0.9, R 0.8); this keeps it from sliding back."""
     _, overall = _real("report")
-    assert overall["precision"] >= 0.8 and overall["recall"] >= 0.72, overall
+    assert overall["precision"] >= 0.88 and overall["recall"] >= 0.75, overall
 
 
 @pytest.mark.parametrize("text", [
@@ -87,6 +87,12 @@ def test_shipped_themes_hold_on_the_real_report_set():
     "Ik blijf vandaag lekker thuis",
     "Grieken willen regeling voor schuld aan ECB",
     "Het betalingsverkeer lag een uur stil",
+    "Ik ga verhuizen binnen Beijum",
+    "Auto huren op Schiphol wordt duurder",
+    "V&D betaalt de huur van het winkelpand niet",
+    "Meer containers overgeslagen in de haven van Delfzijl",
+    "Banken veroordeeld tot hogere buffers",
+    "Kunstmarkt groeit naar record van 51 miljard",
 ])
 def test_the_false_positives_of_issue_15_are_untagged(text):
     assert themes_for(CONFIG.themes, None, text) == []
@@ -114,6 +120,12 @@ def test_the_shipped_watch_leaves_out_the_football_club_and_the_province():
     ("Meer huishoudens in de bijstand, de voedselbank groeit", ["zorg-en-inkomen"]),
     ("Huizenprijzen in de stad stijgen opnieuw", ["wonen"]),
     ("Nieuwe skatebaan en speeltuin in De Wijert", ["openbare-ruimte"]),
+    ("De huren stijgen volgend jaar opnieuw", ["wonen"]),
+    ("Huizen in de stad worden duurder", ["wonen"]),
+    ("Drie kwartier rondgereden in Vinkhuizen voor een parkeerplaats", ["parkeren"]),
+    ("Oplichters aan de deur in Selwerd: politie waarschuwt", ["veiligheid"]),
+    ("Man veroordeeld tot drie jaar cel voor overval", ["veiligheid"]),
+    ("Thuiszorgers in Haren staken", ["zorg-en-inkomen"]),
 ])
 def test_shipped_themes_on_dutch_news_forms(text, expected):
     assert themes_for(CONFIG.themes, None, text) == expected

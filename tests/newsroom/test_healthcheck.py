@@ -1,17 +1,16 @@
-"""The container's health check by role: web roles answer /healthz on their port, a worker needs its store."""
+"""The container's health check by role: web roles answer /healthz on their port, a worker keeps its alive file fresh."""
 from __future__ import annotations
 
 import os
 import socket
 import threading
+import time
 import urllib.error
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
-from core.config.settings import get_settings
-from newsroom.healthcheck import check, command_line, option
+from newsroom.healthcheck import ALIVE_STALE, alive_file, check, command_line, option
 
 
 class Healthz(BaseHTTPRequestHandler):
@@ -37,16 +36,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def settings_env(monkeypatch):
-    def use(**env):
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-    yield use
-    get_settings.cache_clear()
-
-
 def test_the_command_line_of_a_process_is_read_from_proc():
     assert any("python" in part or "pytest" in part for part in command_line(os.getpid()))
 
@@ -65,12 +54,21 @@ def test_web_and_run_are_healthy_only_when_their_port_answers_healthz(healthz_po
         check(["/opt/venv/bin/newsroom", "web", "--port", str(free_port())])
 
 
-def test_a_worker_is_healthy_when_its_store_answers(settings_env, tmp_path):
-    settings_env(NEWSROOM_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}")
-    check(["/opt/venv/bin/newsroom", "worker", "--concurrency", "3"])
-    settings_env(NEWSROOM_DATABASE_URL=f"postgresql://newsroom@127.0.0.1:{free_port()}/newsroom")  # nothing there
-    with pytest.raises(OperationalError):
-        check(["/opt/venv/bin/newsroom", "worker"])
+def test_a_worker_is_healthy_while_its_alive_file_is_fresh():
+    pid = os.getpid()
+    path = alive_file(pid)
+    path.unlink(missing_ok=True)
+    with pytest.raises(RuntimeError, match="has not reported in"):
+        check(["/opt/venv/bin/newsroom", "worker", "--concurrency", "3"], pid)
+    try:
+        path.touch()
+        check(["/opt/venv/bin/newsroom", "worker", "--concurrency", "3"], pid)
+        stale = time.time() - ALIVE_STALE - 5
+        os.utime(path, (stale, stale))  # its loop hung, or its task queue stopped answering
+        with pytest.raises(RuntimeError, match="silent"):
+            check(["/opt/venv/bin/newsroom", "worker"], pid)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def test_one_shot_commands_have_nothing_to_check():

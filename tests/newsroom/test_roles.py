@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from core.store.db import make_engine
 from core.store.schema import crawl_runs, posts
+from newsroom.healthcheck import alive_file, check
 
 ROOT = Path(__file__).resolve().parents[2]
 FEED = (ROOT / "tests" / "crawlers" / "fixtures" / "stadskrant.xml").read_bytes()
@@ -67,9 +68,11 @@ def test_a_worker_plans_and_runs_crawls_and_stops_on_sigterm(db_url, write_confi
                 break
             assert time.monotonic() < deadline and worker.poll() is None, "the worker crawled nothing"
             time.sleep(0.5)
+        check(["newsroom", "worker"], worker.pid)  # its health check: the alive file is fresh
         worker.send_signal(signal.SIGTERM)
         log, _ = worker.communicate(timeout=60)
         assert worker.returncode == 0, log[-2000:]
+        assert not alive_file(worker.pid).exists()
         assert "newsroom:plan_crawls" in log and "newsroom:crawl" in log
     finally:
         if worker.poll() is None:
