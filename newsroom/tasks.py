@@ -274,8 +274,13 @@ async def keep_alive(app: procrastinate.App, path: Path) -> None:
     its health check reads the file's age. A hung event loop or a lost queue leaves it to go stale."""
     while True:
         try:
-            if await app.check_connection_async():
-                path.touch()
+            answers = await app.check_connection_async()
         except Exception:  # the queue is down: the file goes stale, the health check says so
             log.warning("the task queue does not answer", exc_info=True)
+            answers = False
+        if answers:
+            try:
+                path.touch()
+            except OSError as exc:  # a read-only /tmp: the health check cannot see this worker
+                log.warning("cannot touch %s for the health check: %s", path, exc)
         await asyncio.sleep(ALIVE_EVERY)
