@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from core.config.watch import Source, WatchConfig
+from core.store.batch import insert_rows
 from core.store.schema import crawl_runs, posts, sources, utcnow
 
 
@@ -40,15 +40,11 @@ def sync_sources(conn: Connection, config: WatchConfig) -> dict[str, int]:
             conn.execute(update(sources).where(sources.c.id == existing[source.name]).values(**values, updated_at=now))
             ids[source.name] = existing[source.name]
         else:
-            try:
-                # Crawl processes sync at start too; a savepoint lets a lost insert race end in an update.
-                with conn.begin_nested():
-                    ids[source.name] = conn.execute(
-                        insert(sources).values(name=source.name, state={}, created_at=now, updated_at=now, **values)
-                    ).inserted_primary_key[0]
-            except IntegrityError:
-                ids[source.name] = get_source(conn, source.name).id
-                conn.execute(update(sources).where(sources.c.id == ids[source.name]).values(**values, updated_at=now))
+            # Workers and crawl processes sync at start too: one that inserts the same new source first
+            # turns this insert into an update.
+            row = {"name": source.name, "state": {}, "created_at": now, "updated_at": now, **values}
+            ids[source.name] = insert_rows(conn, sources, [row], conflict=("name",), update=(*values, "updated_at"),
+                                           returning=("id",))[0].id
     gone = set(existing) - set(ids)
     if gone:
         conn.execute(update(sources).where(sources.c.name.in_(gone)).values(enabled=False, updated_at=now))
