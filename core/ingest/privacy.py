@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
@@ -107,28 +108,21 @@ class Pseudonymiser:
             raise ValueError("a pseudonym key is required (NEWSROOM_PSEUDONYM_KEY)")
         self._salt = salt.encode()
         self._public = {fold(_key(r)) for r in public_roles if r.strip()}
-        self._public_names: dict[str, bool] = {}
-        self._pseudonyms: dict[str, str] = {}
+        self._is_public = lru_cache(maxsize=_REMEMBERED)(self._looks_up)
+        self._pseudonyms = lru_cache(maxsize=_REMEMBERED)(self._digest)
 
     def is_public(self, *names: str | None) -> bool:
         return any(name and self._is_public(name) for name in names)
 
-    def _is_public(self, name: str) -> bool:
-        public = self._public_names.get(name)
-        if public is None:
-            if len(self._public_names) >= _REMEMBERED:
-                self._public_names.clear()
-            public = self._public_names[name] = fold(_key(name)) in self._public
-        return public
+    def _looks_up(self, name: str) -> bool:
+        return fold(_key(name)) in self._public
 
     def pseudonym(self, handle: str) -> str:
-        pseudonym = self._pseudonyms.get(handle)
-        if pseudonym is None:
-            if len(self._pseudonyms) >= _REMEMBERED:
-                self._pseudonyms.clear()
-            digest = hmac.new(self._salt, _key(handle).encode(), hashlib.sha256).hexdigest()
-            pseudonym = self._pseudonyms[handle] = f"inwoner-{digest[:8]}"
-        return pseudonym
+        return self._pseudonyms(handle)
+
+    def _digest(self, handle: str) -> str:
+        digest = hmac.new(self._salt, _key(handle).encode(), hashlib.sha256).hexdigest()
+        return f"inwoner-{digest[:8]}"
 
     def mentions(self, text: str) -> str:
         def replace(match: re.Match) -> str:
