@@ -22,8 +22,9 @@ from typing import Any, Iterable
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
-from core.store.meta import get_meta
-from core.store.schema import label_corrections, meta, posts, scores, utcnow
+from core.store.batch import insert_rows
+from core.store.meta import get_meta, set_meta
+from core.store.schema import label_corrections, posts, scores, utcnow
 from core.vocabulary import LABELS
 
 SCORER_KEY = "scorer"
@@ -76,19 +77,6 @@ def count_unscored(conn: Connection, *, include_other_languages: bool = False) -
     return conn.execute(query).scalar_one()
 
 
-def _upsert(conn: Connection, table, rows: list[dict], keys: list[str]):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement: Any = pg_insert(table).values(rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table).values(rows)
-    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
-
-
 def save_scores(conn: Connection, rows: Iterable[dict]) -> int:
     """Upsert scores: dicts with post_id, label, negative, neutral, positive, model, model_version,
     lang, flags. Saving the same post again replaces its score; `label` is the model's (kept as
@@ -102,7 +90,7 @@ def save_scores(conn: Connection, rows: Iterable[dict]) -> int:
         row["scored_at"] = utcnow()
         row["model_label"] = row["label"]
     if rows:
-        _upsert(conn, scores, rows, ["post_id"])
+        insert_rows(conn, scores, rows, conflict=("post_id",), update=[c for c in rows[0] if c != "post_id"])
         _apply_corrections(conn, [row["post_id"] for row in rows])
     return len(rows)
 
@@ -193,8 +181,7 @@ def drop_scores_of(conn: Connection, post_ids: list[int]) -> int:
 
 def record_scorer(conn: Connection, model: str, version: str) -> None:
     """The model (and version) scoring now, for scoring_health; an upsert, as workers start side by side."""
-    value = json.dumps({"model": model, "version": version})
-    _upsert(conn, meta, [{"key": SCORER_KEY, "value": value, "updated_at": utcnow()}], ["key"])
+    set_meta(conn, SCORER_KEY, json.dumps({"model": model, "version": version}))
 
 
 def current_scorer(conn: Connection) -> tuple[str, str] | None:
